@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything AVES needs to build and test on Debian 12 (bookworm).
+# Idempotent: packages already present are skipped, so CI and the Quick start
+# commands can call it every time.
+#
+#   .ci/install-deps.sh          build + unit-test dependencies
+#   .ci/install-deps.sh --e2e    also the programs the end-to-end suite runs
+set -euo pipefail
+
+build_pkgs=(
+	build-essential pkg-config meson ninja-build
+	libdpdk-dev dpdk                  # DPDK 22.11 (libdpdk.pc, dpdk-telemetry.py, dpdk-dumpcap)
+	libipsec-mb-dev                   # Intel ipsec-mb 1.3: HMAC-MD5, AES-GMAC
+	libconfig-dev libbsd-dev libcmocka-dev
+	iproute2 python3
+)
+e2e_pkgs=(
+	unbound dnsutils curl openssh-server openssh-client iputils-ping
+	traceroute netcat-openbsd iperf3 socat vsftpd ftp python3-scapy
+	tcpdump busybox
+)
+
+pkgs=("${build_pkgs[@]}")
+[[ "${1:-}" == "--e2e" ]] && pkgs+=("${e2e_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+	if [[ $EUID -ne 0 ]]; then
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all ${#pkgs[@]} packages present"

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Starting EAL for a unit test: no hugepages, no PCI, no shared files, quiet. */
+#ifndef AVES_TEST_EAL_H
+#define AVES_TEST_EAL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+/* Call once from a group setup; returns 0 on success. */
+static inline int
+aves_test_eal_init(void)
+{
+	char *argv[] = {
+		"aves-unit-test", "--no-huge", "-m", "512", "--no-pci", "--in-memory",
+		"--no-telemetry", "--log-level=*:error", "-l", "0",
+	};
+	int ret = rte_eal_init((int)RTE_DIM(argv), argv);
+
+	if (ret < 0) {
+		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Call once from a group teardown. */
+static inline int
+aves_test_eal_cleanup(void)
+{
+	rte_eal_cleanup();
+	return 0;
+}
+
+#endif
