@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file aves_conf.h
+ * Reading libconfig files the same way in every AVES program: each setting read through one
+ * typed getter that checks its range, every problem reported as
+ *   file:line: setting.path: what is wrong (value)
+ * and all problems collected (not just the first), unknown settings treated as errors.
+ *
+ * Usage: open, read every setting of every group through the getters, call
+ * aves_conf_reject_unknown() for each group with the names it may hold, then check
+ * aves_conf_errors(). No DPDK dependency. Single-threaded: used by the thread loading
+ * configuration.
+ */
+#ifndef AVES_CONF_H
+#define AVES_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libconfig.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct aves_conf {
+	config_t cfg;
+	char file[256];
+	unsigned int errors;
+	FILE *err;         /**< where problems are printed (stderr unless set) */
+};
+
+/** A setting is required, or optional with the given default. */
+enum aves_conf_need { AVES_CONF_OPTIONAL = 0, AVES_CONF_REQUIRED = 1 };
+
+/**
+ * Parse a file. On a syntax error prints "file:line: syntax error: ..." and returns -1 (the
+ * context still needs aves_conf_close()). Returns 0 on success.
+ */
+int aves_conf_open(struct aves_conf *conf, const char *path, FILE *err);
+
+/** Release the parsed file. */
+void aves_conf_close(struct aves_conf *conf);
+
+/** The root group. */
+const config_setting_t *aves_conf_root(const struct aves_conf *conf);
+
+/** Number of problems reported so far. */
+unsigned int aves_conf_errors(const struct aves_conf *conf);
+
+/**
+ * Report a problem with a setting (or with @p group when @p name is NULL), counted in
+ * aves_conf_errors(). printf-style message; the file, line and setting path are prefixed.
+ */
+void aves_conf_error(struct aves_conf *conf, const config_setting_t *setting, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
+
+/**
+ * Look up a member of a group. A missing required member is reported; a missing optional one
+ * returns NULL silently.
+ */
+const config_setting_t *aves_conf_member(struct aves_conf *conf, const config_setting_t *group,
+					 const char *name, enum aves_conf_need need);
+
+/**
+ * Typed getters. Each returns true when @p out holds a valid value (read or defaulted) and
+ * false after reporting a problem (wrong type, out of range, unparsable); @p out is then left
+ * at the default. Integers accept decimal or hex (libconfig syntax).
+ */
+bool aves_conf_uint(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		    enum aves_conf_need need, uint64_t min, uint64_t max, uint64_t def,
+		    uint64_t *out);
+bool aves_conf_bool(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		    enum aves_conf_need need, bool def, bool *out);
+/** A string of at most @p cap - 1 bytes, copied into @p out. */
+bool aves_conf_string(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		      enum aves_conf_need need, const char *def, char *out, size_t cap);
+/** A dotted-quad IPv4 address, stored in network byte order. */
+bool aves_conf_ipv4(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		    enum aves_conf_need need, uint32_t *out_be);
+/** An IPv4 prefix "a.b.c.d/len" (host bits must be zero), address in network byte order. */
+bool aves_conf_prefix(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		      enum aves_conf_need need, uint32_t *addr_be, uint8_t *len);
+/**
+ * A duration in milliseconds: an integer (milliseconds) or a string with a unit, e.g. "500ms",
+ * "2s", "3min", "3h", "1d". Range-checked in milliseconds.
+ */
+bool aves_conf_duration_ms(struct aves_conf *conf, const config_setting_t *group,
+			   const char *name, enum aves_conf_need need, uint64_t min_ms,
+			   uint64_t max_ms, uint64_t def_ms, uint64_t *out_ms);
+
+/** Parse helpers shared with command-line handling: 0 or -EINVAL / -ERANGE. */
+int aves_parse_ipv4(const char *text, uint32_t *out_be);
+int aves_parse_prefix(const char *text, uint32_t *addr_be, uint8_t *len);
+int aves_parse_duration_ms(const char *text, uint64_t *out_ms);
+
+/**
+ * Report every member of @p group whose name is not in @p allowed (NULL-terminated) as an
+ * unknown setting, so a misspelt setting never silently falls back to its default.
+ */
+void aves_conf_reject_unknown(struct aves_conf *conf, const config_setting_t *group,
+			      const char *const allowed[]);
+
+/** Full dotted path of a setting ("waypoint.timers.wait", "ports.[1].address"). */
+void aves_conf_path(const config_setting_t *setting, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AVES_CONF_H */
