@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Starting EAL for a unit test: no hugepages, no PCI, no shared files, quiet. */
+/* Starting EAL for a unit test: no hugepages, no PCI, no shared files (--no-shconf: 22.11 refuses --in-memory with --no-huge), quiet. */
 #ifndef AVES_TEST_EAL_H
 #define AVES_TEST_EAL_H
 
@@ -16,7 +16,7 @@ static inline int
 aves_test_eal_init(void)
 {
 	char *argv[] = {
-		"aves-unit-test", "--no-huge", "-m", "512", "--no-pci", "--in-memory",
+		"aves-unit-test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
 		"--no-telemetry", "--log-level=*:error", "-l", "0",
 	};
 	int ret = rte_eal_init((int)RTE_DIM(argv), argv);
