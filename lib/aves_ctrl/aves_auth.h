@@ -53,7 +53,8 @@ struct aves_auth_ctx;
 /**
  * Create a MAC context for the calling thread: one ipsec-mb manager initialised for the best
  * instruction set this CPU has.
- * @return the context, or NULL with errno set (ENOMEM).
+ * @return the context, or NULL with errno set (ENOMEM, or ENOTSUP when ipsec-mb finds no code
+ *         path this CPU can run).
  */
 struct aves_auth_ctx *aves_auth_ctx_create(void);
 
@@ -97,7 +98,8 @@ int aves_key_parse_hex(const char *hex, uint8_t *out, size_t cap);
 
 /**
  * Compute the tag of one message (the control plane: one message at a time).
- * @return 0, or -EINVAL (unsupported algorithm).
+ * @return 0, or -EINVAL (NULL argument, unsupported algorithm, or @p len outside 1..65534:
+ *         ipsec-mb 1.3 hashes at most 65534 bytes in one HMAC job; no AVES message is longer).
  */
 int aves_tag_compute(struct aves_auth_ctx *ctx, const struct aves_key *key, const void *data,
 		     size_t len, uint8_t tag[AVES_TAG_LEN]);
