@@ -141,9 +141,36 @@ aves_conf_member(struct aves_conf *conf, const config_setting_t *group, const ch
 }
 
 /*
+ * Rank of @p target among the settings named @p name that start on @p line, in document order
+ * (libconfig keeps members in file order). Returns true when found; *rank counts the earlier ones.
+ */
+static bool
+rank_on_line(const config_setting_t *node, const config_setting_t *target, const char *name,
+	     unsigned int line, unsigned int *rank)
+{
+	int n;
+
+	if (node == target)
+		return true;
+	if (config_setting_name(node) != NULL && strcmp(config_setting_name(node), name) == 0 &&
+	    config_setting_source_line(node) == line)
+		(*rank)++;
+	if (!config_setting_is_aggregate(node))
+		return false;
+	n = config_setting_length(node);
+	for (int i = 0; i < n; i++)
+		if (rank_on_line(config_setting_get_elem(node, (unsigned int)i), target, name, line,
+				 rank))
+			return true;
+	return false;
+}
+
+/*
  * libconfig 1.5 silently wraps an integer literal that does not fit 32 bits unless it carries
- * an L suffix ("a = 5000000000;" reads as 705032704). Re-read the literal from the setting's
- * source line and report a mismatch instead of running with a wrapped value.
+ * an L suffix ("a = 5000000000;" reads as 705032704). Re-read this setting's literal from its
+ * source line — the k-th "name =" on the line when k settings of that name precede it there,
+ * as in "( { id = 1; }, { id = 2; } )" — and report a mismatch instead of running with a
+ * wrapped value.
  */
 static bool
 int_literal_wrapped(const struct aves_conf *conf, const config_setting_t *s, long long parsed)
@@ -152,32 +179,38 @@ int_literal_wrapped(const struct aves_conf *conf, const config_setting_t *s, lon
 		config_setting_source_file(s) : conf->file;
 	const char *name = config_setting_name(s);
 	unsigned int line = config_setting_source_line(s);
-	char buf[1024];
-	FILE *fp;
+	unsigned int rank = 0, seen = 0;
+	char buf[4096];
 	bool wrapped = false;
+	FILE *fp;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT || name == NULL || line == 0)
+		return false;
+	if (!rank_on_line(config_root_setting(&conf->cfg), s, name, line, &rank))
 		return false;
 	fp = fopen(file, "r");
 	if (fp == NULL)
 		return false;
 	for (unsigned int i = 0; i < line && fgets(buf, sizeof(buf), fp) != NULL; i++) {
-		const char *p;
 		size_t nlen = strlen(name);
 
 		if (i + 1 < line)
 			continue;
-		for (p = strstr(buf, name); p != NULL; p = strstr(p + 1, name)) {
+		for (const char *p = strstr(buf, name); p != NULL; p = strstr(p + 1, name)) {
 			const char *q = p + nlen;
 			char *end;
 			long long literal;
 
-			if (p != buf && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-					 (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9')))
+			if (p != buf && (p[-1] == '_' || p[-1] == '-' ||
+					 (p[-1] >= 'a' && p[-1] <= 'z') ||
+					 (p[-1] >= 'A' && p[-1] <= 'Z') ||
+					 (p[-1] >= '0' && p[-1] <= '9')))
 				continue;
 			while (*q == ' ' || *q == '\t')
 				q++;
 			if (*q != '=' && *q != ':')
+				continue;
+			if (seen++ < rank)
 				continue;
 			q++;
 			errno = 0;
@@ -274,7 +307,7 @@ aves_conf_string(struct aves_conf *conf, const config_setting_t *group, const ch
 }
 
 int
-aves_parse_ipv4(const char *text, uint32_t *out_be)
+aves_conf_parse_ipv4(const char *text, uint32_t *out_be)
 {
 	struct in_addr a;
 
@@ -286,7 +319,7 @@ aves_parse_ipv4(const char *text, uint32_t *out_be)
 }
 
 int
-aves_parse_prefix(const char *text, uint32_t *addr_be, uint8_t *len)
+aves_conf_parse_prefix(const char *text, uint32_t *addr_be, uint8_t *len)
 {
 	char buf[32];
 	const char *slash = text != NULL ? strchr(text, '/') : NULL;
@@ -298,7 +331,7 @@ aves_parse_prefix(const char *text, uint32_t *addr_be, uint8_t *len)
 		return -EINVAL;
 	memcpy(buf, text, (size_t)(slash - text));
 	buf[slash - text] = '\0';
-	if (aves_parse_ipv4(buf, &addr) != 0)
+	if (aves_conf_parse_ipv4(buf, &addr) != 0)
 		return -EINVAL;
 	errno = 0;
 	bits = strtoul(slash + 1, &end, 10);
@@ -315,7 +348,7 @@ aves_parse_prefix(const char *text, uint32_t *addr_be, uint8_t *len)
 }
 
 int
-aves_parse_duration_ms(const char *text, uint64_t *out_ms)
+aves_conf_parse_duration_ms(const char *text, uint64_t *out_ms)
 {
 	static const struct {
 		const char *suffix;
@@ -355,7 +388,7 @@ aves_conf_ipv4(struct aves_conf *conf, const config_setting_t *group, const char
 	v = member_string(conf, s);
 	if (v == NULL)
 		return false;
-	if (aves_parse_ipv4(v, out_be) != 0) {
+	if (aves_conf_parse_ipv4(v, out_be) != 0) {
 		aves_conf_error(conf, s, "not an IPv4 address in dotted-quad form (\"%s\")", v);
 		return false;
 	}
@@ -374,7 +407,7 @@ aves_conf_prefix(struct aves_conf *conf, const config_setting_t *group, const ch
 	v = member_string(conf, s);
 	if (v == NULL)
 		return false;
-	if (aves_parse_prefix(v, addr_be, len) != 0) {
+	if (aves_conf_parse_prefix(v, addr_be, len) != 0) {
 		aves_conf_error(conf, s,
 				"not an IPv4 prefix a.b.c.d/len with zero host bits (\"%s\")", v);
 		return false;
@@ -412,7 +445,7 @@ aves_conf_duration_ms(struct aves_conf *conf, const config_setting_t *group, con
 		break;
 	}
 	case CONFIG_TYPE_STRING:
-		if (aves_parse_duration_ms(config_setting_get_string(s), &v) != 0) {
+		if (aves_conf_parse_duration_ms(config_setting_get_string(s), &v) != 0) {
 			aves_conf_error(conf, s,
 					"not a duration: a number of milliseconds or a number "
 					"with ms, s, min, h or d (\"%s\")",
@@ -453,4 +486,170 @@ aves_conf_reject_unknown(struct aves_conf *conf, const config_setting_t *group,
 		if (!known)
 			aves_conf_error(conf, s, "unknown setting");
 	}
+}
+
+int
+aves_conf_parse_iface(const char *text, uint32_t *addr_be, uint8_t *len)
+{
+	char buf[32];
+	const char *slash = text != NULL ? strchr(text, '/') : NULL;
+	char *end;
+	unsigned long bits;
+
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(buf) || slash[1] < '0' ||
+	    slash[1] > '9')
+		return -EINVAL;
+	memcpy(buf, text, (size_t)(slash - text));
+	buf[slash - text] = '\0';
+	errno = 0;
+	bits = strtoul(slash + 1, &end, 10);
+	if (aves_conf_parse_ipv4(buf, addr_be) != 0 || *end != '\0' || errno != 0)
+		return -EINVAL;
+	if (bits < 1 || bits > 30)
+		return -ERANGE;
+	*len = (uint8_t)bits;
+	return 0;
+}
+
+const config_setting_t *
+aves_conf_group(struct aves_conf *conf, const config_setting_t *parent, const char *name,
+		enum aves_conf_need need)
+{
+	const config_setting_t *g = aves_conf_member(conf, parent, name, need);
+
+	if (g != NULL && !config_setting_is_group(g)) {
+		aves_conf_error(conf, g, "must be a group { ... }");
+		return NULL;
+	}
+	return g;
+}
+
+const config_setting_t *
+aves_conf_list(struct aves_conf *conf, const config_setting_t *group, const char *name,
+	       enum aves_conf_need need)
+{
+	const config_setting_t *l = aves_conf_member(conf, group, name, need);
+
+	if (l != NULL && !config_setting_is_list(l) &&
+	    !(config_setting_is_array(l) && config_setting_length(l) == 0)) {
+		aves_conf_error(conf, l, "must be a list ( { ... }, ... )");
+		return NULL;
+	}
+	return l;
+}
+
+const config_setting_t *
+aves_conf_list_group(struct aves_conf *conf, const config_setting_t *list, unsigned int i)
+{
+	const config_setting_t *g = config_setting_get_elem(list, i);
+
+	if (g == NULL || !config_setting_is_group(g)) {
+		aves_conf_error(conf, g != NULL ? g : list, "must be a group { ... }");
+		return NULL;
+	}
+	return g;
+}
+
+bool
+aves_conf_iface(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		enum aves_conf_need need, uint32_t *addr_be, uint8_t *len)
+{
+	const config_setting_t *s = aves_conf_member(conf, group, name, need);
+	const char *v;
+
+	if (s == NULL)
+		return need == AVES_CONF_OPTIONAL;
+	v = member_string(conf, s);
+	if (v == NULL)
+		return false;
+	if (aves_conf_parse_iface(v, addr_be, len) != 0) {
+		aves_conf_error(conf, s, "not an interface address a.b.c.d/len with len 1..30 "
+				"(\"%s\")", v);
+		return false;
+	}
+	return true;
+}
+
+bool
+aves_conf_lcores(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		 enum aves_conf_need need, uint32_t *out, unsigned int max, unsigned int *n)
+{
+	const config_setting_t *a = aves_conf_member(conf, group, name, need);
+	unsigned int i, len;
+	bool ok = true;
+
+	*n = 0;
+	if (a == NULL)
+		return need == AVES_CONF_OPTIONAL;
+	len = config_setting_is_array(a) ? (unsigned int)config_setting_length(a) : 0;
+	if (len == 0 || len > max) {
+		aves_conf_error(conf, a, "must be an array of 1 to %u lcore ids [ 1, 2 ]", max);
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(a, i);
+		int type = config_setting_type(e);
+		long long v = type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 ?
+				      config_setting_get_int64(e) : -1;
+
+		if (v < 0 || v > 127) {
+			aves_conf_error(conf, e, "must be an lcore id 0..127");
+			ok = false;
+			continue;
+		}
+		out[(*n)++] = (uint32_t)v;
+	}
+	return ok;
+}
+
+bool
+aves_conf_ipv4_array(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		     enum aves_conf_need need, unsigned int max, uint32_t *addrs, uint8_t *lens,
+		     unsigned int *n)
+{
+	const config_setting_t *a = aves_conf_member(conf, group, name, need);
+	unsigned int i, len;
+	bool ok = true;
+
+	*n = 0;
+	if (a == NULL)
+		return need == AVES_CONF_OPTIONAL;
+	if (!config_setting_is_array(a) && !(config_setting_is_list(a) &&
+					     config_setting_length(a) == 0)) {
+		aves_conf_error(conf, a, "must be an array [ \"a.b.c.d\", ... ]");
+		return false;
+	}
+	len = (unsigned int)config_setting_length(a);
+	if (len > max || (len == 0 && need == AVES_CONF_REQUIRED)) {
+		aves_conf_error(conf, a, "must hold %u to %u entries (%u)",
+				need == AVES_CONF_REQUIRED ? 1u : 0u, max, len);
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(a, i);
+		const char *text = config_setting_get_string(e);
+		uint8_t bits = 32;
+		int ret;
+
+		if (text == NULL) {
+			aves_conf_error(conf, e, "must be a string in double quotes");
+			ok = false;
+			continue;
+		}
+		if (lens != NULL && strchr(text, '/') != NULL)
+			ret = aves_conf_parse_prefix(text, &addrs[*n], &bits);
+		else
+			ret = aves_conf_parse_ipv4(text, &addrs[*n]);
+		if (ret != 0) {
+			aves_conf_error(conf, e, lens != NULL ?
+					"not an address or a prefix with zero host bits (\"%s\")" :
+					"not an IPv4 address in dotted-quad form (\"%s\")", text);
+			ok = false;
+			continue;
+		}
+		if (lens != NULL)
+			lens[*n] = bits;
+		(*n)++;
+	}
+	return ok;
 }

@@ -91,9 +91,59 @@ bool aves_conf_duration_ms(struct aves_conf *conf, const config_setting_t *group
 			   uint64_t max_ms, uint64_t def_ms, uint64_t *out_ms);
 
 /** Parse helpers shared with command-line handling: 0 or -EINVAL / -ERANGE. */
-int aves_parse_ipv4(const char *text, uint32_t *out_be);
-int aves_parse_prefix(const char *text, uint32_t *addr_be, uint8_t *len);
-int aves_parse_duration_ms(const char *text, uint64_t *out_ms);
+int aves_conf_parse_ipv4(const char *text, uint32_t *out_be);
+int aves_conf_parse_prefix(const char *text, uint32_t *addr_be, uint8_t *len);
+int aves_conf_parse_duration_ms(const char *text, uint64_t *out_ms);
+
+/**
+ * An interface address "a.b.c.d/len": unlike a prefix, the host bits are the address itself;
+ * len 1..30 (a /31 or /32 has no room for a neighbour). 0, -EINVAL or -ERANGE.
+ */
+int aves_conf_parse_iface(const char *text, uint32_t *addr_be, uint8_t *len);
+
+/*
+ * Compound settings. Each reports what is wrong with the setting itself; what its members
+ * contain is read with the getters above.
+ */
+
+/**
+ * A member that must be a group "{ ... }". A missing required one is reported; so is one of
+ * another type. @return the group, or NULL.
+ */
+const config_setting_t *aves_conf_group(struct aves_conf *conf, const config_setting_t *parent,
+					const char *name, enum aves_conf_need need);
+
+/**
+ * A member that must be a list of groups "( { ... }, ... )"; an empty "()" or "[]" is an empty
+ * list. @return the list, or NULL (missing, or reported as the wrong type).
+ */
+const config_setting_t *aves_conf_list(struct aves_conf *conf, const config_setting_t *group,
+				       const char *name, enum aves_conf_need need);
+
+/** Element @p i of a list from aves_conf_list(), which must be a group: NULL after reporting. */
+const config_setting_t *aves_conf_list_group(struct aves_conf *conf,
+					     const config_setting_t *list, unsigned int i);
+
+/** An interface address "a.b.c.d/len" (aves_conf_parse_iface()), address in network order. */
+bool aves_conf_iface(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		     enum aves_conf_need need, uint32_t *addr_be, uint8_t *len);
+
+/**
+ * An array of 1..@p max lcore ids "[ 1, 2 ]", each 0..127, into @p out; *n is the number read
+ * (entries that are not lcore ids are reported and skipped).
+ */
+bool aves_conf_lcores(struct aves_conf *conf, const config_setting_t *group, const char *name,
+		      enum aves_conf_need need, uint32_t *out, unsigned int max, unsigned int *n);
+
+/**
+ * An array of at most @p max strings: addresses "a.b.c.d" when @p lens is NULL; with @p lens,
+ * prefixes "a.b.c.d/len" with zero host bits, a bare address being a /32. Network order into
+ * @p addrs; *n is the number read (bad entries are reported and skipped). A missing optional
+ * array leaves *n = 0.
+ */
+bool aves_conf_ipv4_array(struct aves_conf *conf, const config_setting_t *group,
+			  const char *name, enum aves_conf_need need, unsigned int max,
+			  uint32_t *addrs, uint8_t *lens, unsigned int *n);
 
 /**
  * Report every member of @p group whose name is not in @p allowed (NULL-terminated) as an

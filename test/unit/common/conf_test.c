@@ -191,30 +191,30 @@ test_parsers(void **state)
 	uint8_t len;
 
 	(void)state;
-	assert_int_equal(aves_parse_duration_ms("500ms", &ms), 0);
+	assert_int_equal(aves_conf_parse_duration_ms("500ms", &ms), 0);
 	assert_int_equal(ms, 500);
-	assert_int_equal(aves_parse_duration_ms("3min", &ms), 0);
+	assert_int_equal(aves_conf_parse_duration_ms("3min", &ms), 0);
 	assert_int_equal(ms, 180000);
-	assert_int_equal(aves_parse_duration_ms("3h", &ms), 0);
+	assert_int_equal(aves_conf_parse_duration_ms("3h", &ms), 0);
 	assert_int_equal(ms, 10800000);
-	assert_int_equal(aves_parse_duration_ms("1d", &ms), 0);
+	assert_int_equal(aves_conf_parse_duration_ms("1d", &ms), 0);
 	assert_int_equal(ms, 86400000);
-	assert_int_equal(aves_parse_duration_ms("0s", &ms), 0);
+	assert_int_equal(aves_conf_parse_duration_ms("0s", &ms), 0);
 	assert_int_equal(ms, 0);
-	assert_int_equal(aves_parse_duration_ms("2", &ms), -EINVAL); /* unit required in text */
-	assert_int_equal(aves_parse_duration_ms("-2s", &ms), -EINVAL);
-	assert_int_equal(aves_parse_duration_ms("s", &ms), -EINVAL);
-	assert_int_equal(aves_parse_duration_ms("99999999999999999999d", &ms), -ERANGE);
-	assert_int_equal(aves_parse_duration_ms("9999999999999999d", &ms), -ERANGE);
-	assert_int_equal(aves_parse_ipv4("192.0.2.300", &a), -EINVAL);
-	assert_int_equal(aves_parse_ipv4("192.0.2.3 ", &a), -EINVAL);
-	assert_int_equal(aves_parse_prefix("0.0.0.0/0", &a, &len), 0);
+	assert_int_equal(aves_conf_parse_duration_ms("2", &ms), -EINVAL); /* unit required in text */
+	assert_int_equal(aves_conf_parse_duration_ms("-2s", &ms), -EINVAL);
+	assert_int_equal(aves_conf_parse_duration_ms("s", &ms), -EINVAL);
+	assert_int_equal(aves_conf_parse_duration_ms("99999999999999999999d", &ms), -ERANGE);
+	assert_int_equal(aves_conf_parse_duration_ms("9999999999999999d", &ms), -ERANGE);
+	assert_int_equal(aves_conf_parse_ipv4("192.0.2.300", &a), -EINVAL);
+	assert_int_equal(aves_conf_parse_ipv4("192.0.2.3 ", &a), -EINVAL);
+	assert_int_equal(aves_conf_parse_prefix("0.0.0.0/0", &a, &len), 0);
 	assert_int_equal(len, 0);
-	assert_int_equal(aves_parse_prefix("192.0.2.1/32", &a, &len), 0);
-	assert_int_equal(aves_parse_prefix("192.0.2.0/", &a, &len), -EINVAL);
-	assert_int_equal(aves_parse_prefix("192.0.2.0/+8", &a, &len), -EINVAL);
-	assert_int_equal(aves_parse_prefix("192.0.2.0/24x", &a, &len), -EINVAL);
-	assert_int_equal(aves_parse_prefix("192.0.2.0", &a, &len), -EINVAL);
+	assert_int_equal(aves_conf_parse_prefix("192.0.2.1/32", &a, &len), 0);
+	assert_int_equal(aves_conf_parse_prefix("192.0.2.0/", &a, &len), -EINVAL);
+	assert_int_equal(aves_conf_parse_prefix("192.0.2.0/+8", &a, &len), -EINVAL);
+	assert_int_equal(aves_conf_parse_prefix("192.0.2.0/24x", &a, &len), -EINVAL);
+	assert_int_equal(aves_conf_parse_prefix("192.0.2.0", &a, &len), -EINVAL);
 }
 
 /* libconfig wraps 32-bit overflow silently; a wrapped value inside the range must not pass. */
@@ -226,7 +226,8 @@ test_wrapped_integer_literal(void **state)
 	uint64_t n;
 
 	assert_int_equal(load(f, "size = 4294967396;\nbig = 5000000000L;\nok = 100;\n"
-				 "ms = 4294967396;\n"), 0);
+				 "ms = 4294967396;\n"
+				 "keys = ( { id = 101; }, { id = 102; }, { id = 4294967397; } );\n"), 0);
 	root = aves_conf_root(&f->conf);
 	assert_false(aves_conf_uint(&f->conf, root, "size", AVES_CONF_REQUIRED, 0, 1000, 1, &n));
 	assert_non_null(strstr(errors(f), ":1: size: integer does not fit 32 bits"));
@@ -237,6 +238,18 @@ test_wrapped_integer_literal(void **state)
 	assert_false(aves_conf_duration_ms(&f->conf, root, "ms", AVES_CONF_REQUIRED, 0, 1000, 1,
 					   &n));
 	assert_int_equal(aves_conf_errors(&f->conf), 2);
+
+	/* Same name several times on one line: each element is judged by its own literal. */
+	const config_setting_t *keys = config_setting_get_member(root, "keys");
+	assert_true(aves_conf_uint(&f->conf, config_setting_get_elem(keys, 0), "id",
+				   AVES_CONF_REQUIRED, 0, 1000, 1, &n));
+	assert_int_equal(n, 101);
+	assert_true(aves_conf_uint(&f->conf, config_setting_get_elem(keys, 1), "id",
+				   AVES_CONF_REQUIRED, 0, 1000, 1, &n));
+	assert_int_equal(n, 102);
+	assert_false(aves_conf_uint(&f->conf, config_setting_get_elem(keys, 2), "id",
+				    AVES_CONF_REQUIRED, 0, 1000, 1, &n));
+	assert_int_equal(aves_conf_errors(&f->conf), 3);
 }
 
 static void
