@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control lcore: the single writer of every shared table. It receives what the workers
+ * hand over (control messages, ARP, packets that need a wait machine, packets for unresolved
+ * next hops), answers SETUP with ACCEPT or REJECT, runs the wait machine of every waypoint
+ * address (Figure 6), records reject periods and penalties, creates bindings, ages bindings
+ * and blocks out a bounded number per loop, runs the neighbour timers, and reclaims deleted
+ * entries once the workers have moved past them. It never waits for a worker.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "aves_build.h"
+#include "wp.h"
+
+struct wp_control {
+	struct wp_lcore lc;
+	struct aves_replay *replay;		/* SETUP replay windows per (key, origin) */
+	struct aves_ctrl_keyset keyset;
+	struct aves_ctrl_rx rx;
+	struct aves_ctrl_serial serial;		/* of ACCEPT and REJECT */
+	const struct aves_key *reply_key;
+	struct aves_wait *waits;		/* one machine per waypoint address */
+	uint32_t n_waiting;
+	uint32_t bind_cursor, block_cursor;
+	unsigned int backlog;			/* descriptors left in the ring at the last take */
+	uint64_t next_log_ms;
+	struct aves_idle idle;
+	struct aves_clock clock;
+};
+
+struct wp_control *
+wp_control_create(struct wp_app *app, const struct wp_config *cfg, uint64_t wall_us)
+{
+	struct wp_control *c = rte_zmalloc("wp_control", sizeof(*c), RTE_CACHE_LINE_SIZE);
+	uint32_t i;
+
+	if (c == NULL)
+		return NULL;
+	if (wp_lcore_init(&c->lc, app, app->n_workers, true, wall_us) != 0) {
+		rte_free(c);
+		return NULL;
+	}
+	c->replay = aves_replay_create(cfg->replay_windows);
+	c->waits = rte_zmalloc("wp_waits", app->n_addrs * sizeof(c->waits[0]), 0);
+	c->reply_key = aves_keyring_find(app->service_keys, app->reply_key_id);
+	if (c->replay == NULL || c->waits == NULL || c->reply_key == NULL) {
+		wp_control_free(c);
+		return NULL;
+	}
+	for (i = 0; i < app->n_addrs; i++)
+		aves_wait_init(&c->waits[i]);
+	c->keyset = (struct aves_ctrl_keyset){
+		.keyring = app->service_keys,
+		.types = AVES_CTRL_TYPE_BIT(AVES_CTRL_SETUP),
+		.replay = c->replay,
+	};
+	c->rx = (struct aves_ctrl_rx){
+		.auth = c->lc.auth,
+		.keysets = &c->keyset,
+		.n_keysets = 1,
+		.start_ms = wall_us / 1000,
+		.max_skew_ms = cfg->max_skew_ms,
+	};
+	aves_ctrl_serial_init(&c->serial, wall_us);
+	aves_idle_init(&c->idle, app->idle_pause_after, app->idle_sleep_after,
+		       app->idle_sleep_us);
+	aves_clock_init(&c->clock);
+	return c;
+}
+
+void
+wp_control_free(struct wp_control *c)
+{
+	if (c == NULL)
+		return;
+	wp_lcore_fini(&c->lc);
+	aves_replay_free(c->replay);
+	rte_free(c->waits);
+	rte_free(c);
+}
+
+const struct aves_wait *
+wp_control_wait(const struct wp_control *c, uint32_t w)
+{
+	return &c->waits[w];
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Bindings and blocks (this lcore is their only writer)                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/* E(W, S) if it exists and has not expired; an expired one is deleted on the spot. */
+static struct wp_binding *
+binding_find(struct wp_control *c, uint32_t w, uint32_t src, uint64_t now)
+{
+	struct wp_app *app = c->lc.app;
+	const struct aves_wp_key key __rte_aligned(8) = aves_wp_key_make(app->addrs[w].addr, src);
+	struct wp_binding *e = aves_table_lookup(app->bindings, &key);
+
+	if (e != NULL && wp_binding_live(app, e, now) == NULL) {
+		aves_table_del(app->bindings, &key);
+		c->lc.st->ctr[WP_CTR_BINDINGS_EXPIRED]++;
+		return NULL;
+	}
+	return e;
+}
+
+/* Create E(W, S) = @p b: filled, then published. NULL when the table is full. */
+static struct wp_binding *
+binding_create(struct wp_control *c, uint32_t w, uint32_t src, const struct aves_binding *b,
+	       uint64_t now)
+{
+	struct wp_app *app = c->lc.app;
+	const struct aves_wp_key key __rte_aligned(8) = aves_wp_key_make(app->addrs[w].addr, src);
+	const struct aves_key *gw_key = aves_keyring_find(app->gateway_keys, b->gw_key_id);
+	struct wp_binding *e;
+	void *slot;
+
+	if (gw_key == NULL || aves_table_reserve(app->bindings, &slot) != 0) {
+		c->lc.st->ctr[WP_CTR_BINDING_TABLE_FULL]++;
+		return NULL;
+	}
+	e = slot;
+	e->b = *b;
+	e->key = gw_key;
+	e->w = w;
+	aves_live_init(&e->live, 0, now);
+	if (aves_table_publish(app->bindings, &key, e) != 0) {
+		c->lc.st->ctr[WP_CTR_BINDING_TABLE_FULL]++;
+		return NULL;
+	}
+	c->lc.st->ctr[WP_CTR_BINDINGS_CREATED]++;
+	c->lc.actr[w].binds++;
+	return e;
+}
+
+/* Record that S is blocked at W until @p until. Published entries are immutable: a block
+ * already there is replaced by a new entry (the rules only ask when none is in force). */
+static void
+block_record(struct wp_control *c, uint32_t w, uint32_t src, enum aves_block_kind kind,
+	     uint64_t until)
+{
+	struct wp_app *app = c->lc.app;
+	const struct aves_wp_key key __rte_aligned(8) = aves_wp_key_make(app->addrs[w].addr, src);
+	struct aves_block *b;
+	void *slot;
+
+	aves_table_del(app->blocks, &key);
+	if (aves_table_reserve(app->blocks, &slot) != 0) {
+		c->lc.st->ctr[WP_CTR_BLOCK_TABLE_FULL]++;
+		return;
+	}
+	b = slot;
+	b->until_ms = until;
+	b->kind = (uint8_t)kind;
+	if (aves_table_publish(app->blocks, &key, b) != 0) {
+		c->lc.st->ctr[WP_CTR_BLOCK_TABLE_FULL]++;
+		return;
+	}
+	c->lc.st->ctr[WP_CTR_BLOCKS_RECORDED]++;
+}
+
+static enum aves_block_kind
+block_status(struct wp_control *c, uint32_t w, uint32_t src, uint64_t now)
+{
+	struct wp_app *app = c->lc.app;
+	const struct aves_wp_key key __rte_aligned(8) = aves_wp_key_make(app->addrs[w].addr, src);
+
+	return aves_block_status(aves_table_lookup(app->blocks, &key), now);
+}
+
+/* Carry out what the machine of W asked for besides the verdict. */
+static void
+apply_result(struct wp_control *c, uint32_t w, uint32_t src, const struct aves_wait_result *r)
+{
+	struct wp_app *app = c->lc.app;
+	unsigned int i;
+
+	if (r->wait_ended) {
+		for (i = 0; i < r->n_rejected; i++)
+			block_record(c, w, r->rejected[i], AVES_BLOCK_REJECT, r->reject_until_ms);
+		atomic_store_explicit(&app->addrs[w].wait_until_ms, 0, memory_order_release);
+		c->n_waiting--;
+		c->lc.st->ctr[WP_CTR_WAITS_ENDED]++;
+	}
+	if (r->block != AVES_BLOCK_NONE)
+		block_record(c, w, src, r->block, r->block_until_ms);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Packets for the wait machines                                                             */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * A packet to W that a worker could not judge alone. The worker looked its source up before
+ * handing it over; look again here, now that every earlier decision for W is in the tables:
+ * a binding made for an earlier packet of the same source is found, and it is forwarded
+ * through it instead of being bound twice.
+ */
+static void
+decide(struct wp_control *c, struct rte_mbuf *m, uint32_t w, uint64_t now)
+{
+	struct wp_lcore *lc = &c->lc;
+	struct wp_app *app = lc->app;
+	struct aves_wait_result res;
+	struct aves_wait_event ev;
+	struct wp_binding *e;
+	struct aves_pkt pkt;
+
+	if (w >= app->n_addrs ||
+	    aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+			    RTE_ETHER_HDR_LEN, 0, &pkt) != AVES_PARSE_OK) {
+		wp_drop(lc, WP_CTR_CTRL_MALFORMED, m);
+		return;
+	}
+	e = binding_find(c, w, pkt.key.src, now);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = wp_new_connection(&pkt) ? AVES_WAIT_EV_NEW_CONNECTION : AVES_WAIT_EV_PACKET;
+	ev.src = pkt.key.src;
+	ev.src_entry = e != NULL ? &e->b : NULL;
+	ev.src_block = block_status(c, w, pkt.key.src, now);
+	aves_wait_step(&c->waits[w], &app->timers, &ev, now, &res);
+	apply_result(c, w, pkt.key.src, &res);
+
+	switch (res.verdict) {
+	case AVES_VERDICT_BIND:
+		e = binding_create(c, w, pkt.key.src, &res.bind, now);
+		if (e == NULL) {
+			wp_discard(lc, m, w, AVES_VERDICT_BIND, false, now);
+			return;
+		}
+		break;
+	case AVES_VERDICT_FORWARD:
+		break;
+	default:
+		wp_discard(lc, m, w, res.verdict, res.send_icmp, now);
+		return;
+	}
+	lc->st->verdict[res.verdict]++;
+	aves_live_touch(&e->live, pkt.key.proto,
+			rte_be_to_cpu_16(pkt.key.dport), now);
+	wp_fwd_prepare(lc, m, &pkt, e, now);
+}
+
+/* End the waits that are due (Figure 6's exit), releasing their violators into rejects. */
+static unsigned int
+tick_waits(struct wp_control *c, uint64_t now)
+{
+	struct wp_app *app = c->lc.app;
+	struct aves_wait_result res;
+	unsigned int n = 0;
+	uint32_t w;
+
+	for (w = 0; w < app->n_addrs && c->n_waiting != 0; w++) {
+		if (aves_wait_deadline(&c->waits[w]) > now)
+			continue;
+		aves_wait_tick(&c->waits[w], &app->timers, now, &res);
+		apply_result(c, w, 0, &res);
+		n++;
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* SETUP -> ACCEPT / REJECT                                                                  */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Send an ACCEPT or REJECT of @p setup_serial to (dst, dport). */
+static void
+reply(struct wp_control *c, uint8_t type, uint64_t setup_serial, uint32_t waypoint,
+      uint32_t wait_ms, uint16_t reason, uint32_t dst, uint16_t dport, uint64_t now,
+      uint64_t wall_ms)
+{
+	struct wp_lcore *lc = &c->lc;
+	struct wp_app *app = lc->app;
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	struct aves_ctrl_msg msg;
+	struct rte_mbuf *m;
+	int len;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.type = type;
+	msg.origin = app->control_addr;
+	msg.timestamp_ms = wall_ms;
+	if (type == AVES_CTRL_ACCEPT)
+		msg.body.accept = (struct aves_ctrl_accept){ .request_serial = setup_serial,
+							     .waypoint = waypoint,
+							     .wait_ms = wait_ms };
+	else
+		msg.body.reject = (struct aves_ctrl_reject){ .request_serial = setup_serial,
+							     .waypoint = waypoint,
+							     .reason = reason };
+	if (aves_ctrl_serial_next(&c->serial, &msg.serial) != 0 ||
+	    (len = aves_ctrl_encode(lc->auth, c->reply_key, &msg, buf, sizeof(buf))) < 0 ||
+	    (m = aves_build_udp(app->pool, app->control_addr, app->control_port, dst, dport, buf,
+				(uint16_t)len, lc->ip_id++)) == NULL) {
+		lc->st->ctr[WP_CTR_REPLY_FAILED]++;
+		return;
+	}
+	if (type == AVES_CTRL_ACCEPT) {
+		lc->st->ctr[WP_CTR_ACCEPT_SENT]++;
+	} else {
+		lc->st->ctr[WP_CTR_REJECT_SENT]++;
+		lc->st->reject[reason]++;
+	}
+	wp_send(lc, m, now);
+}
+
+/* Fields a waypoint refuses although the codec accepted them (REJECT BAD_REQUEST). */
+static bool
+setup_sane(const struct wp_app *app, const struct aves_ctrl_setup *s)
+{
+	uint32_t value;
+
+	return !aves_ipv4_martian_src(s->initiator) && !aves_ipv4_martian_src(s->gateway) &&
+	       !aves_ipv4_martian_src(s->responder) &&
+	       aves_addr_map_lookup(app->local, s->gateway, &value) != 0;
+}
+
+static void
+setup_input(struct wp_control *c, const struct aves_ctrl_msg *msg, uint32_t from,
+	    uint16_t from_port, uint64_t now, uint64_t wall_ms)
+{
+	struct wp_lcore *lc = &c->lc;
+	struct wp_app *app = lc->app;
+	const struct aves_ctrl_setup *s = &msg->body.setup;
+	struct aves_wait_result res;
+	struct aves_wait_event ev;
+	struct wp_binding *e;
+	struct aves_wait *machine;
+	uint16_t reason = 0;
+	int w = wp_app_addr_index(app, s->waypoint);
+
+#define REJECT_(r) do { reason = AVES_CTRL_REASON_##r; goto rejected; } while (0)
+	if (w < 0)
+		REJECT_(UNKNOWN_WAYPOINT);
+	if (aves_keyring_find(app->gateway_keys, s->gw_key_id) == NULL)
+		REJECT_(UNKNOWN_KEY);
+	if (!setup_sane(app, s))
+		REJECT_(BAD_REQUEST);
+	/* More than three quarters of the ring still to read: tell the DNS front end to try
+	 * another waypoint now rather than after its timeout. */
+	if ((uint64_t)c->backlog * 4 > (uint64_t)app->punt_ring_size * 3)
+		REJECT_(OVERLOAD);
+
+	machine = &c->waits[w];
+	/* A wait that is over ends first, so the checks below see W as it is at now. */
+	aves_wait_tick(machine, &app->timers, now, &res);
+	apply_result(c, (uint32_t)w, 0, &res);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.setup = (struct aves_binding){ .nat = s->gateway, .responder = s->responder,
+					  .gw_key_id = s->gw_key_id, .gw_port = s->gw_port };
+	if (s->mode == AVES_CTRL_MODE_DELAYED) {
+		/* A wait with no room to bind in would only delay the initiator's failure. */
+		if (machine->state == AVES_WAIT_IDLE &&
+		    aves_table_count(app->bindings) >= aves_table_capacity(app->bindings))
+			REJECT_(TABLE_FULL);
+		ev.type = AVES_WAIT_EV_SETUP_DELAYED;
+		ev.src = s->initiator;
+	} else {
+		e = binding_find(c, (uint32_t)w, s->initiator, now);
+		ev.type = AVES_WAIT_EV_SETUP_INTRANET;
+		ev.src = s->initiator;
+		ev.src_entry = e != NULL ? &e->b : NULL;
+		ev.src_block = block_status(c, (uint32_t)w, s->initiator, now);
+	}
+	aves_wait_step(machine, &app->timers, &ev, now, &res);
+	apply_result(c, (uint32_t)w, s->initiator, &res);
+	lc->st->verdict[res.verdict]++;
+
+	switch (res.verdict) {
+	case AVES_VERDICT_SETUP_ACCEPT_WAIT:
+		atomic_store_explicit(&app->addrs[w].wait_until_ms, machine->until_ms,
+				      memory_order_release);
+		c->n_waiting++;
+		lc->st->ctr[WP_CTR_WAITS_STARTED]++;
+		reply(c, AVES_CTRL_ACCEPT, msg->serial, s->waypoint, app->timers.twait_ms, 0, from,
+		      from_port, now, wall_ms);
+		return;
+	case AVES_VERDICT_SETUP_ACCEPT_NEW:
+		if (binding_create(c, (uint32_t)w, s->initiator, &res.bind, now) == NULL)
+			REJECT_(TABLE_FULL);
+		/* fall through */
+	case AVES_VERDICT_SETUP_ACCEPT_SAME:
+		reply(c, AVES_CTRL_ACCEPT, msg->serial, s->waypoint, 0, 0, from, from_port, now,
+		      wall_ms);
+		return;
+	case AVES_VERDICT_SETUP_REJECT_ADMISSION:
+		REJECT_(ADMISSION);
+	case AVES_VERDICT_SETUP_REJECT_BLOCKED:
+		REJECT_(INITIATOR_BLOCKED);
+	default:
+		return; /* SETUP_IGNORED: W is waiting, nothing is sent (§5.2) */
+	}
+#undef REJECT_
+rejected:
+	reply(c, AVES_CTRL_REJECT, msg->serial, s->waypoint, 0, reason, from, from_port, now,
+	      wall_ms);
+}
+
+/* A UDP datagram to the control address and port (the worker checked that much). */
+static void
+control_input(struct wp_control *c, struct rte_mbuf *m, uint64_t now, uint64_t wall_ms)
+{
+	struct wp_lcore *lc = &c->lc;
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	enum aves_ctrl_verdict v;
+	struct aves_ctrl_msg msg;
+	struct aves_pkt pkt;
+
+	if (aves_parse_ipv4(data, rte_pktmbuf_data_len(m), RTE_ETHER_HDR_LEN, 0, &pkt) !=
+		    AVES_PARSE_OK ||
+	    pkt.key.proto != IPPROTO_UDP) {
+		wp_drop(lc, WP_CTR_CTRL_MALFORMED, m);
+		return;
+	}
+	v = aves_ctrl_decode(&c->rx, data + pkt.payload_off,
+			     (size_t)(pkt.l3_off + pkt.ip_len - pkt.payload_off), wall_ms, &msg);
+	lc->st->ctrl[v]++;
+	if (v != AVES_CTRL_RX_OK || msg.type != AVES_CTRL_SETUP) {
+		wp_drop(lc, WP_CTR_CTRL_INVALID, m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	setup_input(c, &msg, pkt.key.src, rte_be_to_cpu_16(pkt.key.sport), now, wall_ms);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Aging                                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+static unsigned int
+sweep_bindings(struct wp_control *c, uint64_t now)
+{
+	struct wp_app *app = c->lc.app;
+	unsigned int visited, n = 0;
+
+	for (visited = 0; visited < app->sweep_budget; visited++) {
+		const void *key;
+		void *entry;
+
+		if (aves_table_iterate(app->bindings, &c->bind_cursor, &key, &entry) != 0) {
+			c->bind_cursor = 0;
+			break;
+		}
+		if (wp_binding_live(app, entry, now) != NULL)
+			continue;
+		aves_table_del(app->bindings, key);
+		c->lc.st->ctr[WP_CTR_BINDINGS_EXPIRED]++;
+		n++;
+	}
+	return n;
+}
+
+static unsigned int
+sweep_blocks(struct wp_control *c, uint64_t now)
+{
+	struct wp_app *app = c->lc.app;
+	unsigned int visited, n = 0;
+
+	for (visited = 0; visited < app->sweep_budget; visited++) {
+		const void *key;
+		void *entry;
+
+		if (aves_table_iterate(app->blocks, &c->block_cursor, &key, &entry) != 0) {
+			c->block_cursor = 0;
+			break;
+		}
+		if (aves_block_status(entry, now) != AVES_BLOCK_NONE)
+			continue;
+		aves_table_del(app->blocks, key);
+		c->lc.st->ctr[WP_CTR_BLOCKS_EXPIRED]++;
+		n++;
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The loop                                                                                  */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Drain the control lcore's own RX queue on ports that have one, for worker 0. */
+static unsigned int
+drain_own_queues(struct wp_control *c)
+{
+	struct wp_app *app = c->lc.app;
+	struct rte_mbuf *pkts[WP_BURST_MAX];
+	unsigned int p, n, put, total = 0;
+
+	for (p = 0; p < app->n_ports; p++) {
+		if (app->ports[p].n_rxq <= app->n_workers)
+			continue;
+		n = rte_eth_rx_burst(app->ports[p].id, (uint16_t)app->n_workers, pkts, app->burst);
+		put = rte_ring_sp_enqueue_burst(app->redirect, (void **)pkts, n, NULL);
+		while (put < n)
+			wp_drop(&c->lc, WP_CTR_REDIRECT_FULL, pkts[--n]);
+		total += n;
+	}
+	return total;
+}
+
+unsigned int
+wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
+{
+	struct wp_lcore *lc = &c->lc;
+	struct wp_app *app = lc->app;
+	struct aves_punt d[WP_BURST_MAX];
+	unsigned int n, i, work;
+
+	wp_lcore_burst_begin(lc);
+	n = aves_punt_take(app->punt, d, app->burst, &c->backlog);
+	for (i = 0; i < n; i++) {
+		switch (d[i].kind) {
+		case WP_PUNT_CTRL:
+			control_input(c, d[i].m, now, wall_ms);
+			break;
+		case WP_PUNT_ARP:
+			aves_neigh_arp_input(app->neigh, &lc->tx, d[i].port, d[i].m, now);
+			break;
+		case WP_PUNT_DECIDE:
+			decide(c, d[i].m, d[i].arg, now);
+			break;
+		case WP_PUNT_HOLD:
+			aves_neigh_output(app->neigh, &lc->tx, d[i].port, d[i].arg, d[i].m, now);
+			break;
+		default:
+			wp_drop(lc, WP_CTR_CTRL_MALFORMED, d[i].m);
+			break;
+		}
+	}
+	work = n + tick_waits(c, now);
+	if (app->redirect != NULL)
+		work += drain_own_queues(c);
+	work += sweep_bindings(c, now) + sweep_blocks(c, now);
+	work += aves_neigh_timers(app->neigh, &lc->tx, now, app->sweep_budget);
+	aves_table_reclaim(app->bindings);
+	aves_table_reclaim(app->blocks);
+	{
+		struct aves_replay_stats rs;
+
+		/* The replay table is this lcore's alone: publish its eviction count. */
+		aves_replay_stats(c->replay, &rs);
+		lc->st->ctr[WP_CTR_REPLAY_EVICTIONS] = rs.evictions;
+	}
+	wp_fwd_flush(lc, now);
+	aves_tx_flush(&lc->tx);
+
+	if (app->stats_interval_ms != 0 && now >= c->next_log_ms) {
+		char line[512];
+
+		if (c->next_log_ms != 0) {
+			wp_summary(app, line, sizeof(line));
+			WP_LOG(INFO, "%s", line);
+		}
+		c->next_log_ms = now + app->stats_interval_ms;
+	}
+	return work;
+}
+
+void
+wp_control_start(struct wp_control *c, uint64_t now)
+{
+	struct wp_app *app = c->lc.app;
+	uint32_t i, prefix, gateway;
+	uint16_t port;
+	uint8_t len;
+
+	for (i = 0; aves_route_get(app->routes, i, &prefix, &len, &gateway, &port) == 0; i++)
+		if (gateway != 0)
+			aves_neigh_resolve(app->neigh, &c->lc.tx, port, gateway, now);
+	aves_tx_flush(&c->lc.tx);
+}
+
+int
+wp_control_main(void *arg)
+{
+	struct wp_control *c = arg;
+
+	while (aves_running())
+		aves_idle_poll(&c->idle,
+			       wp_control_poll(c, aves_clock_ms(&c->clock), aves_wall_ms()));
+	return 0;
+}

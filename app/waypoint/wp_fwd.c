@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The relay path both kinds of lcore run: a worker for packets that match a binding, the
+ * control lcore for packets its wait machines let through. Rewrite W -> B, encapsulate toward
+ * R, tag the burst at once, fragment what exceeds the egress MTU, frame for the next hop.
+ * Also what every lcore needs to originate packets: routing, next-hop resolution (punted to
+ * the control lcore when unresolved), ICMP errors with per-W rate limits.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include "aves_build.h"
+#include "aves_cksum.h"
+#include "wp.h"
+
+const char *const wp_ctr_names[WP_CTR_MAX] = {
+#define WP_CTR_NAME_(name, str) [WP_CTR_##name] = str,
+	WP_COUNTERS(WP_CTR_NAME_)
+#undef WP_CTR_NAME_
+};
+
+#define ICMP_DEST_UNREACH 3
+#define ICMP_HOST_UNREACH 1
+
+int
+wp_lcore_init(struct wp_lcore *lc, struct wp_app *app, uint32_t idx, bool is_control,
+	      uint64_t wall_us)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->app = app;
+	lc->idx = idx;
+	lc->is_control = is_control;
+	lc->auth = aves_auth_ctx_create();
+	if (lc->auth == NULL)
+		return -ENOMEM;
+	/* Every lcore is a sender with its own identification and sequence space. */
+	if (aves_encap_ctx_init(&lc->encap, idx, app->n_workers + 1, wall_us) != 0) {
+		aves_auth_ctx_free(lc->auth);
+		return -EINVAL;
+	}
+	lc->st = app->stats[idx];
+	lc->actr = app->addr_ctr[idx];
+	aves_tx_init(&lc->tx, (uint16_t)idx, lc->st->port);
+	return 0;
+}
+
+void
+wp_lcore_fini(struct wp_lcore *lc)
+{
+	unsigned int i;
+
+	for (i = 0; i < lc->n_fwd; i++)
+		rte_pktmbuf_free(lc->fwd[i]);
+	for (i = 0; i < lc->n_punt; i++)
+		rte_pktmbuf_free(lc->punt[i].m);
+	lc->n_fwd = lc->n_punt = 0;
+	aves_tx_flush(&lc->tx);
+	aves_auth_ctx_free(lc->auth);
+	lc->auth = NULL;
+}
+
+/* Frame @p m (data at IPv4) for @p hop and buffer it, or hand it to whoever resolves. */
+static void
+egress(struct wp_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uint64_t now)
+{
+	struct wp_app *app = lc->app;
+
+	if (!lc->nh_valid || lc->nh_port != hop->port || lc->nh_ip != hop->nh) {
+		switch (aves_neigh_lookup(app->neigh, hop->port, hop->nh, &lc->nh_mac)) {
+		case AVES_NEIGH_OK:
+			lc->nh_valid = true;
+			lc->nh_port = hop->port;
+			lc->nh_ip = hop->nh;
+			break;
+		case AVES_NEIGH_PENDING:
+			lc->nh_valid = false;
+			if (lc->is_control)
+				aves_neigh_output(app->neigh, &lc->tx, hop->port, hop->nh, m, now);
+			else
+				wp_punt(lc, m, WP_PUNT_HOLD, hop->port, hop->nh, WP_CTR_PUNT_HOLD);
+			return;
+		default:
+			lc->nh_valid = false;
+			wp_drop(lc, WP_CTR_NEIGH_UNREACHABLE, m);
+			return;
+		}
+	}
+	if (aves_eth_prepend(m, aves_neigh_port_mac(app->neigh, hop->port), &lc->nh_mac,
+			     RTE_ETHER_TYPE_IPV4) != 0) {
+		wp_drop(lc, WP_CTR_NO_HEADROOM, m);
+		return;
+	}
+	aves_tx_push(&lc->tx, hop->port, m);
+}
+
+void
+wp_send(struct wp_lcore *lc, struct rte_mbuf *m, uint64_t now)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	struct aves_hop hop;
+
+	if (aves_route_lookup(lc->app->routes, ip->dst_addr, &hop) != 0) {
+		wp_drop(lc, WP_CTR_NO_ROUTE, m);
+		return;
+	}
+	egress(lc, m, &hop, now);
+}
+
+/* Send an ICMP error built by the caller, or count why there is none. */
+static void
+send_icmp(struct wp_lcore *lc, struct rte_mbuf *reply, int refusal, enum wp_ctr sent,
+	  uint64_t now)
+{
+	if (reply != NULL) {
+		lc->st->ctr[sent]++;
+		wp_send(lc, reply, now);
+	} else if (refusal > 0 && refusal < AVES_ICMP_REFUSE_MAX) {
+		lc->st->icmp_refusal[refusal]++;
+		lc->st->ctr[WP_CTR_ICMP_REFUSED]++;
+	} else {
+		lc->st->ctr[WP_CTR_NO_MBUF]++;
+	}
+}
+
+void
+wp_discard(struct wp_lcore *lc, struct rte_mbuf *m, uint32_t w, enum aves_verdict v,
+	   bool want_icmp, uint64_t now)
+{
+	struct wp_app *app = lc->app;
+	struct wp_addr *a = &app->addrs[w];
+
+	lc->st->verdict[v]++;
+	lc->st->ctr[WP_CTR_DISCARDED]++;
+	lc->actr[w].discarded++;
+	if (want_icmp) {
+		if (aves_ratelimit_take(&a->unreach, now * 1000)) {
+			int refusal;
+			struct rte_mbuf *r = aves_build_icmp_error(
+				app->pool, rte_pktmbuf_mtod_offset(m, const uint8_t *,
+								   RTE_ETHER_HDR_LEN),
+				(uint16_t)(rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN), a->addr,
+				ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, lc->ip_id++, &refusal);
+
+			send_icmp(lc, r, refusal, WP_CTR_ICMP_UNREACH_SENT, now);
+		} else {
+			lc->st->ctr[WP_CTR_ICMP_UNREACH_LIMITED]++;
+		}
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Drop a DF packet that the tunnel would make too big, telling its sender the MTU (§3.4). */
+static void
+path_mtu(struct wp_lcore *lc, struct rte_mbuf *m, uint32_t w, uint16_t egress_mtu,
+	 uint64_t now)
+{
+	struct wp_app *app = lc->app;
+	struct wp_addr *a = &app->addrs[w];
+
+	lc->st->ctr[WP_CTR_PMTU_DROPPED]++;
+	if (aves_ratelimit_take(&a->fragneeded, now * 1000)) {
+		struct rte_mbuf *r = aves_icmp_frag_needed(&lc->st->tunnel, app->pool, m, a->addr,
+							   egress_mtu, lc->ip_id++);
+
+		if (r != NULL) {
+			lc->st->ctr[WP_CTR_ICMP_FRAGNEEDED_SENT]++;
+			wp_send(lc, r, now);
+		} else {
+			/* The library counted why (tunnel.frag icmp_no_mbuf, icmp_refused). */
+			lc->st->ctr[WP_CTR_ICMP_REFUSED]++;
+		}
+	} else {
+		lc->st->ctr[WP_CTR_ICMP_FRAGNEEDED_LIMITED]++;
+	}
+	rte_pktmbuf_free(m);
+}
+
+void
+wp_fwd_prepare(struct wp_lcore *lc, struct rte_mbuf *m, struct aves_pkt *pkt,
+	       const struct wp_binding *e, uint64_t now)
+{
+	struct wp_app *app = lc->app;
+	uint32_t w_addr = app->addrs[e->w].addr;
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	struct aves_encap_params params;
+	struct aves_hop hop;
+	uint16_t data_len;
+
+	if (aves_route_lookup(app->routes, e->b.nat, &hop) != 0) {
+		wp_drop(lc, WP_CTR_NO_ROUTE, m);
+		return;
+	}
+	/* From here on the packet starts at its IPv4 header and ends with it. */
+	rte_pktmbuf_adj(m, pkt->l3_off);
+	data_len = rte_pktmbuf_data_len(m);
+	if (data_len > pkt->ip_len)
+		rte_pktmbuf_trim(m, (uint16_t)(data_len - pkt->ip_len));
+	if (aves_mtu_check(rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *), hop.mtu) ==
+	    AVES_MTU_FRAG_NEEDED) {
+		path_mtu(lc, m, e->w, hop.mtu, now);
+		return;
+	}
+	/* [A -> W] becomes [A -> B]; an ICMP error from A quotes our [W -> A], which becomes
+	 * the [B -> A] that B sent. pkt's offsets still count the Ethernet header. */
+	aves_rewrite_dst(buf, pkt, e->b.responder, 0, AVES_RW_ADDR);
+	if ((pkt->flags & AVES_PKT_F_ICMP_ERROR) && pkt->inner.key.src == w_addr)
+		aves_rewrite_inner_src(buf, pkt, e->b.responder, 0, AVES_RW_ADDR);
+
+	params = (struct aves_encap_params){
+		.key = e->key,
+		.outer_src = w_addr,
+		.outer_dst = e->b.nat,
+		.waypoint = w_addr,
+		.flow_hash = wp_flow_hash(&pkt->key, (pkt->flags & AVES_PKT_F_FRAG) != 0),
+		.dport = e->b.gw_port,
+		.type = AVES_TYPE_FORWARD,
+	};
+	if (aves_encap(&lc->encap, &lc->st->tunnel, m, &params, 0) != AVES_ENCAP_OK) {
+		wp_drop(lc, WP_CTR_ENCAP_FAILED, m);
+		return;
+	}
+	lc->actr[e->w].fwd_pkts++;
+	lc->actr[e->w].fwd_bytes += pkt->ip_len;
+	if (lc->n_fwd == WP_BURST_MAX)
+		wp_fwd_flush(lc, now);
+	lc->fwd[lc->n_fwd] = m;
+	lc->fwd_key[lc->n_fwd] = e->key;
+	lc->fwd_hop[lc->n_fwd] = hop;
+	lc->n_fwd++;
+}
+
+void
+wp_fwd_flush(struct wp_lcore *lc, uint64_t now)
+{
+	struct wp_app *app = lc->app;
+	struct rte_mbuf *orig[WP_BURST_MAX];
+	struct rte_mbuf *out[WP_FRAGS_MAX];
+	uint16_t n = lc->n_fwd, tagged, i, j = 0;
+	int k, nfr;
+
+	if (n == 0)
+		return;
+	memcpy(orig, lc->fwd, n * sizeof(orig[0]));
+	tagged = aves_tag_burst(lc->auth, &lc->st->tunnel, lc->fwd, lc->fwd_key, n);
+	for (i = 0; i < tagged; i++) {
+		struct rte_mbuf *m = lc->fwd[i];
+		const struct aves_hop *hop;
+
+		/* Tagged packets keep their order: find this one's hop by walking forward. */
+		while (orig[j] != m)
+			j++;
+		hop = &lc->fwd_hop[j++];
+		nfr = aves_frag_packet(&lc->st->tunnel, m, hop->mtu, 0, app->pool, app->indirect,
+				       out, WP_FRAGS_MAX);
+		if (nfr < 0) {
+			wp_drop(lc, WP_CTR_FRAG_FAILED, m);
+			continue;
+		}
+		lc->st->ctr[WP_CTR_FWD_PKTS]++;
+		for (k = 0; k < nfr; k++)
+			egress(lc, out[k], hop, now);
+	}
+	for (i = tagged; i < n; i++)
+		wp_drop(lc, WP_CTR_TAG_FAILED, lc->fwd[i]);
+	lc->n_fwd = 0;
+}
+
+void
+wp_punt_flush(struct wp_lcore *lc)
+{
+	unsigned int put, i;
+
+	if (lc->n_punt == 0)
+		return;
+	put = aves_punt_put(lc->app->punt, lc->punt, lc->n_punt);
+	for (i = put; i < lc->n_punt; i++)
+		wp_drop(lc, WP_CTR_PUNT_FULL, lc->punt[i].m);
+	lc->n_punt = 0;
+}
