@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The front end end to end without sockets, through the real control codec (lib/aves_ctrl):
+ * the test plays the NAT gateway (REGISTER under its own key) and the waypoint (decodes each
+ * SETUP with the service key as a waypoint would, answers ACCEPT or REJECT). Covers the SETUP
+ * fields in both modes, ACCEPT → the waypoint's address with TTL 0, forged and replayed
+ * control messages, registration and its expiry, penalties, per-responder session rate, the
+ * error-reply rate, a full pending table, give-up, and reload.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "aves_ctrl.h"
+#include "dns_core.h"
+#include "dns_test.h"
+
+#define MS 1000ull
+#define S 1000000ull
+#define WALL0 1700000000000ull /* ms: the test's wall clock at start */
+#define MONO0 (1000 * S)
+#define GATEWAY 0xcb007101u /* 203.0.113.1 */
+#define RESOLVER 0xc6336407u /* 198.51.100.7 */
+#define WAYPOINT_ORIGIN 0xc000020au
+#define W1 0xc0000264u
+#define W2 0xc0000265u
+
+static struct aves_auth_ctx *auth;
+static struct aves_key service_key, gateway_key, stranger_key;
+static struct aves_keyring *waypoint_ring;
+static struct aves_replay *waypoint_replay;
+static struct aves_ctrl_keyset waypoint_keyset;
+static struct aves_ctrl_rx waypoint_rx;
+static struct dns_core *core;
+static uint64_t now, wall, waypoint_serial, gateway_serial;
+
+static struct {
+	struct dns_client client[16];
+	uint8_t msg[16][512];
+	size_t len[16];
+	unsigned int n;
+	unsigned int abandoned;
+	uint8_t ctrl[16][AVES_CTRL_MAX_LEN];
+	size_t ctrl_len[16];
+	struct sockaddr_in ctrl_to[16];
+	unsigned int n_ctrl;
+} io;
+
+static void
+io_reply(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len)
+{
+	(void)arg;
+	assert_true(io.n < 16 && len <= 512);
+	io.client[io.n] = *client;
+	memcpy(io.msg[io.n], msg, len);
+	io.len[io.n++] = len;
+}
+
+static void
+io_abandon(void *arg, const struct dns_client *client)
+{
+	(void)arg;
+	(void)client;
+	io.abandoned++;
+}
+
+static int
+io_control(void *arg, const struct sockaddr_in *to, const uint8_t *msg, size_t len)
+{
+	(void)arg;
+	assert_true(io.n_ctrl < 16 && len <= AVES_CTRL_MAX_LEN);
+	memcpy(io.ctrl[io.n_ctrl], msg, len);
+	io.ctrl_len[io.n_ctrl] = len;
+	io.ctrl_to[io.n_ctrl++] = *to;
+	return 0;
+}
+
+static const struct dns_core_io core_io = {io_reply, io_abandon, io_control};
+
+static uint32_t
+first(void *arg, uint32_t bound)
+{
+	(void)arg;
+	(void)bound;
+	return 0;
+}
+
+static void
+make_key(struct aves_key *k, uint32_t id, const char *hex)
+{
+	uint8_t secret[64];
+	int n = aves_key_parse_hex(hex, secret, sizeof(secret));
+
+	assert_true(n > 0);
+	assert_int_equal(aves_key_init(auth, k, id, AVES_ALG_HMAC_MD5, secret, (size_t)n), 0);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	auth = aves_auth_ctx_create();
+	make_key(&service_key, 1, "00112233445566778899aabbccddeeff");
+	make_key(&gateway_key, 101, "0123456789abcdef0123456789abcdef");
+	make_key(&stranger_key, 1, "ffeeddccbbaa99887766554433221100");
+	waypoint_ring = aves_keyring_create(1);
+	aves_keyring_add(waypoint_ring, &service_key);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	aves_keyring_free(waypoint_ring);
+	aves_auth_ctx_free(auth);
+	return 0;
+}
+
+static void
+start_core(const char *extra)
+{
+	char text[4096];
+	struct test_errors e = {0};
+	struct dns_config *cfg;
+
+	snprintf(text, sizeof(text), "%s%s", TEST_CONF_BASE, extra);
+	cfg = test_load_conf(auth, text, &e, NULL);
+	if (cfg == NULL)
+		fail_msg("%s", e.text);
+	memset(&io, 0, sizeof(io));
+	now = MONO0;
+	wall = WALL0;
+	waypoint_serial = WALL0 * 1000;
+	gateway_serial = WALL0 * 1000;
+	core = dns_core_create(cfg, &(struct dns_core_params){
+		.auth = auth, .io = &core_io, .wall_us = wall * 1000, .seed = 1,
+		.rnd = first});
+	assert_non_null(core);
+	waypoint_replay = aves_replay_create(16);
+	waypoint_keyset = (struct aves_ctrl_keyset){waypoint_ring,
+						    AVES_CTRL_TYPE_BIT(AVES_CTRL_SETUP),
+						    waypoint_replay};
+	waypoint_rx = (struct aves_ctrl_rx){auth, &waypoint_keyset, 1, 0, AVES_CTRL_MAX_SKEW_MS};
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dns_core_free(core);
+	aves_replay_free(waypoint_replay);
+	core = NULL;
+	return 0;
+}
+
+static void
+advance(uint64_t us)
+{
+	now += us;
+	wall += us / 1000;
+	dns_core_run(core, now, wall);
+}
+
+static void
+send_ctrl(const struct aves_key *key, struct aves_ctrl_msg *m, uint8_t *buf, size_t *len)
+{
+	int n = aves_ctrl_encode(auth, key, m, buf, AVES_CTRL_MAX_LEN);
+
+	assert_true(n > 0);
+	*len = (size_t)n;
+	dns_core_control(core, buf, *len, now, wall);
+}
+
+static void
+do_register(uint32_t public_addr, uint16_t port)
+{
+	struct aves_ctrl_msg m = {.type = AVES_CTRL_REGISTER, .origin = htonl(GATEWAY),
+				  .serial = gateway_serial++, .timestamp_ms = wall,
+				  .body.reg = {htonl(public_addr), port}};
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	size_t len;
+
+	send_ctrl(&gateway_key, &m, buf, &len);
+}
+
+static void
+reply_ctrl(const struct aves_key *key, uint8_t type, uint64_t request, uint32_t w, uint32_t wait,
+	   uint8_t *buf, size_t *len)
+{
+	struct aves_ctrl_msg m = {.type = type, .origin = htonl(WAYPOINT_ORIGIN),
+				  .serial = waypoint_serial++, .timestamp_ms = wall};
+
+	if (type == AVES_CTRL_ACCEPT)
+		m.body.accept = (struct aves_ctrl_accept){request, htonl(w), wait};
+	else
+		m.body.reject = (struct aves_ctrl_reject){request, htonl(w), AVES_CTRL_REASON_ADMISSION};
+	send_ctrl(key, &m, buf, len);
+}
+
+static void
+query(const char *name, uint16_t qtype, uint32_t from, uint16_t port, bool tcp)
+{
+	uint8_t q[512];
+	size_t n = test_query(q, port, DNS_FLAG_RD, name, qtype, 1, TEST_NO_EDNS, 0);
+	struct dns_client c = {.tcp = tcp, .addr = from, .port = port, .local = 0x7f000001};
+
+	dns_core_query(core, q, n, &c, now, wall);
+}
+
+/* Decode SETUP number @p i as a waypoint would (once: a second decode is a replay). */
+static struct aves_ctrl_msg
+setup_sent(unsigned int i)
+{
+	static struct aves_ctrl_msg decoded[16];
+	static uint8_t bytes[16][AVES_CTRL_MAX_LEN];
+	enum aves_ctrl_verdict v;
+
+	assert_true(i < io.n_ctrl);
+	if (memcmp(bytes[i], io.ctrl[i], io.ctrl_len[i]) == 0)
+		return decoded[i];
+	v = aves_ctrl_decode(&waypoint_rx, io.ctrl[i], io.ctrl_len[i], wall, &decoded[i]);
+	if (v != AVES_CTRL_RX_OK)
+		fail_msg("SETUP %u does not verify: %s", i, aves_ctrl_verdict_name(v));
+	memcpy(bytes[i], io.ctrl[i], io.ctrl_len[i]);
+	assert_int_equal(decoded[i].type, AVES_CTRL_SETUP);
+	return decoded[i];
+}
+
+static unsigned int
+rcode(unsigned int i)
+{
+	return io.msg[i][3] & 0x0f;
+}
+
+static void
+test_unregistered_servfail(void **state)
+{
+	(void)state;
+	start_core("");
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 1, false);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(rcode(0), DNS_RCODE_SERVFAIL);
+	assert_int_equal(io.n_ctrl, 0);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SERVFAIL_UNREGISTERED], 1);
+}
+
+static void
+test_delayed_binding_setup_and_accept(void **state)
+{
+	const uint8_t answer[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 192, 0, 2, 100};
+	struct aves_ctrl_msg s;
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	size_t len;
+
+	(void)state;
+	start_core("");
+	do_register(GATEWAY, 4797);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_REGISTER_OK], 1);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 0x1234, false);
+	assert_int_equal(io.n, 0); /* held */
+	assert_int_equal(io.n_ctrl, 1);
+	assert_int_equal(ntohl(io.ctrl_to[0].sin_addr.s_addr), 0xc000020a);
+	assert_int_equal(ntohs(io.ctrl_to[0].sin_port), 14797);
+	s = setup_sent(0);
+	assert_int_equal(s.key_id, 1);
+	assert_int_equal(ntohl(s.origin), 0xc0000235); /* control.address */
+	assert_true(s.serial >= WALL0 * 1000);
+	assert_int_equal(s.timestamp_ms, wall);
+	assert_int_equal(s.body.setup.mode, AVES_CTRL_MODE_DELAYED);
+	assert_int_equal(ntohl(s.body.setup.initiator), RESOLVER);
+	assert_int_equal(ntohl(s.body.setup.waypoint), W1);
+	assert_int_equal(ntohl(s.body.setup.gateway), GATEWAY);
+	assert_int_equal(ntohl(s.body.setup.responder), 0x0a000002);
+	assert_int_equal(s.body.setup.gw_port, 4797);
+	assert_int_equal(s.body.setup.gw_key_id, 101);
+
+	advance(3 * MS);
+	reply_ctrl(&service_key, AVES_CTRL_ACCEPT, s.serial, W1, 2000, buf, &len);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(io.client[0].addr, RESOLVER);
+	assert_int_equal(io.msg[0][0], 0x12);
+	assert_int_equal(io.msg[0][1], 0x34);
+	assert_int_equal(rcode(0), DNS_RCODE_NOERROR);
+	assert_int_equal(io.msg[0][7], 1);
+	assert_memory_equal(io.msg[0] + io.len[0] - sizeof(answer), answer, sizeof(answer));
+	assert_int_equal(dns_core_stats(core)->rtt_count, 1);
+	assert_int_equal(dns_core_stats(core)->rtt_min_us, 3 * MS);
+	/* The same ACCEPT again is a replay: no second answer. */
+	dns_core_control(core, buf, len, now, wall);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(dns_core_stats(core)->ctrl_reason[AVES_CTRL_RX_REPLAY], 1);
+	/* W1 waits for its initiator (Twait 2 s): the next lookup goes to W2. */
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 1, 7, false);
+	assert_int_equal(ntohl(setup_sent(1).body.setup.waypoint), W2);
+}
+
+static void
+test_intranet_mode(void **state)
+{
+	struct aves_ctrl_msg s;
+
+	(void)state;
+	start_core("local-prefixes = [ \"10.9.0.0/16\" ];\n");
+	do_register(GATEWAY, 5000);
+	query("web.home1.avesnet.test", DNS_TYPE_A, 0x0a090005, 9, false);
+	s = setup_sent(0);
+	assert_int_equal(s.body.setup.mode, AVES_CTRL_MODE_INTRANET);
+	assert_int_equal(ntohl(s.body.setup.initiator), 0x0a090005);
+	assert_int_equal(s.body.setup.gw_port, 5000);
+	query("web.home1.avesnet.test", DNS_TYPE_A, 0x0a0a0005, 9, false);
+	assert_int_equal(setup_sent(1).body.setup.mode, AVES_CTRL_MODE_DELAYED);
+}
+
+static void
+test_forged_accepts_ignored(void **state)
+{
+	struct aves_ctrl_msg s;
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	size_t len;
+
+	(void)state;
+	start_core("");
+	do_register(GATEWAY, 4797);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 1, false);
+	s = setup_sent(0);
+	/* Signed with another secret under the service key's id. */
+	reply_ctrl(&stranger_key, AVES_CTRL_ACCEPT, s.serial, W1, 0, buf, &len);
+	assert_int_equal(dns_core_stats(core)->ctrl_reason[AVES_CTRL_RX_BAD_TAG], 1);
+	/* Signed with a gateway's key: not a key ACCEPTs may use. */
+	reply_ctrl(&gateway_key, AVES_CTRL_ACCEPT, s.serial, W1, 0, buf, &len);
+	assert_int_equal(dns_core_stats(core)->ctrl_reason[AVES_CTRL_RX_UNKNOWN_KEY], 1);
+	/* A genuine ACCEPT with one bit flipped. */
+	{
+		struct aves_ctrl_msg m = {.type = AVES_CTRL_ACCEPT, .origin = htonl(WAYPOINT_ORIGIN),
+					  .serial = waypoint_serial++, .timestamp_ms = wall,
+					  .body.accept = {s.serial, htonl(W1), 0}};
+		int n = aves_ctrl_encode(auth, &service_key, &m, buf, sizeof(buf));
+
+		buf[40] ^= 1;
+		dns_core_control(core, buf, (size_t)n, now, wall);
+		assert_int_equal(dns_core_stats(core)->ctrl_reason[AVES_CTRL_RX_BAD_TAG], 2);
+	}
+	/* A genuine ACCEPT for a serial never sent, and one naming another waypoint. */
+	reply_ctrl(&service_key, AVES_CTRL_ACCEPT, s.serial + 100, W1, 0, buf, &len);
+	reply_ctrl(&service_key, AVES_CTRL_ACCEPT, s.serial, W2, 0, buf, &len);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_REPLY_UNKNOWN], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_REPLY_MISMATCH], 1);
+	/* A REGISTER signed with the service key (wrong role). */
+	{
+		struct aves_ctrl_msg m = {.type = AVES_CTRL_REGISTER, .origin = htonl(GATEWAY),
+					  .serial = gateway_serial++, .timestamp_ms = wall,
+					  .body.reg = {htonl(0x08080808), 4797}};
+
+		send_ctrl(&service_key, &m, buf, &len);
+		assert_int_equal(dns_core_stats(core)->ctrl_reason[AVES_CTRL_RX_UNKNOWN_KEY], 2);
+	}
+	/* Garbage. */
+	dns_core_control(core, (const uint8_t *)"hello", 5, now, wall);
+	assert_int_equal(dns_core_stats(core)->ctrl_reason[AVES_CTRL_RX_TOO_SHORT], 1);
+	assert_int_equal(io.n, 0);
+	/* The real ACCEPT still answers. */
+	reply_ctrl(&service_key, AVES_CTRL_ACCEPT, s.serial, W1, 0, buf, &len);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(ntohl(setup_sent(0).body.setup.gateway), GATEWAY);
+}
+
+static void
+test_reject_then_timeout_then_give_up(void **state)
+{
+	struct aves_ctrl_msg s;
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	size_t len;
+
+	(void)state;
+	start_core("");
+	do_register(GATEWAY, 4797);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 1, true);
+	s = setup_sent(0);
+	reply_ctrl(&service_key, AVES_CTRL_REJECT, s.serial, W1, 0, buf, &len);
+	assert_int_equal(io.n_ctrl, 2);
+	assert_int_equal(ntohl(setup_sent(1).body.setup.waypoint), W2);
+	assert_true(setup_sent(1).serial > s.serial);
+	assert_int_equal(dns_core_stats(core)->reject_reason[AVES_CTRL_REASON_ADMISSION], 1);
+	advance(699 * MS);
+	assert_int_equal(io.n_ctrl, 2);
+	advance(1 * MS);
+	assert_int_equal(io.n_ctrl, 3);
+	assert_int_equal(dns_core_next_event(core), now + 700 * MS);
+	advance(700 * MS);
+	advance(1599 * MS);
+	assert_int_equal(io.abandoned, 0);
+	advance(1 * MS); /* 3 s after the query */
+	assert_int_equal(io.abandoned, 1);
+	assert_int_equal(io.n, 0);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_HELD_GAVE_UP], 1);
+}
+
+static void
+test_registration_expires(void **state)
+{
+	(void)state;
+	start_core("registration-lifetime = 60;\n");
+	do_register(GATEWAY, 4797);
+	advance(59 * S);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 1, false);
+	assert_int_equal(io.n_ctrl, 1);
+	advance(1 * S);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 1, 2, false);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_HELD], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SERVFAIL_UNREGISTERED], 1);
+	assert_int_equal(rcode(io.n - 1), DNS_RCODE_SERVFAIL);
+	/* A new REGISTER brings it back; an address change is counted. */
+	do_register(GATEWAY + 1, 4797);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_REGISTER_CHANGED], 1);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 2, 3, false);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_HELD], 2);
+	assert_int_equal(ntohl(setup_sent(io.n_ctrl - 1).body.setup.gateway), GATEWAY + 1);
+	/* A loopback address is refused even when signed. */
+	do_register(0x7f000001, 4797);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_REGISTER_BAD], 1);
+}
+
+static void
+test_stale_register(void **state)
+{
+	struct aves_ctrl_msg m;
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	size_t len;
+
+	(void)state;
+	start_core("");
+	advance(60 * S);
+	m = (struct aves_ctrl_msg){.type = AVES_CTRL_REGISTER, .origin = htonl(GATEWAY),
+				   .serial = gateway_serial++, .timestamp_ms = wall - 31000,
+				   .body.reg = {htonl(GATEWAY), 4797}};
+	send_ctrl(&gateway_key, &m, buf, &len);
+	assert_int_equal(dns_core_stats(core)->ctrl_reason[AVES_CTRL_RX_STALE], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_REGISTER_OK], 0);
+}
+
+static void
+test_scanner_penalised(void **state)
+{
+	(void)state;
+	start_core("");
+	query("nope.avesnet.test", DNS_TYPE_A, RESOLVER, 1, false);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(rcode(0), DNS_RCODE_NXDOMAIN);
+	query("avesnet.test", DNS_TYPE_SOA, RESOLVER, 2, false);
+	assert_int_equal(io.n, 1); /* dropped */
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_DROP_PENALISED], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_PENALTY_STARTED], 1);
+	query("avesnet.test", DNS_TYPE_SOA, RESOLVER + 1, 3, false);
+	assert_int_equal(io.n, 2);
+	advance(600 * S);
+	query("avesnet.test", DNS_TYPE_SOA, RESOLVER, 4, false);
+	assert_int_equal(io.n, 3);
+}
+
+static void
+test_session_rate(void **state)
+{
+	(void)state;
+	start_core("session-rate = 1;\nsession-burst = 2;\nwaypoint-fail-threshold = 100;\n");
+	do_register(GATEWAY, 4797);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 1, false);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 1, 2, false);
+	/* A retransmission is not a new session. */
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 5, false);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_HELD_COALESCED], 1);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 2, 3, false);
+	assert_int_equal(io.n_ctrl, 2);
+	assert_int_equal(io.n, 0);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_DROP_SESSION_RATE], 1);
+	/* Another responder has its own budget. */
+	query("x.deep.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 2, 3, false);
+	assert_int_equal(io.n_ctrl, 3);
+	/* One more after a second (the rate), while the held ones time out and retry. */
+	advance(1 * S);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 3, 4, false);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_HELD], 4);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_DROP_SESSION_RATE], 1);
+}
+
+static void
+test_error_rate(void **state)
+{
+	(void)state;
+	start_core("error-rate = 1;\nerror-burst = 2;\n");
+	query("example.com", DNS_TYPE_A, RESOLVER, 1, false);
+	query("example.com", DNS_TYPE_A, RESOLVER, 2, false);
+	query("example.com", DNS_TYPE_A, RESOLVER, 3, false);
+	assert_int_equal(io.n, 2);
+	assert_int_equal(rcode(0), DNS_RCODE_REFUSED);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_DROP_ERROR_RATE], 1);
+	/* Over TCP the source is real: not limited. Positive answers are never limited. */
+	query("example.com", DNS_TYPE_A, RESOLVER, 4, true);
+	query("avesnet.test", DNS_TYPE_SOA, RESOLVER, 5, false);
+	assert_int_equal(io.n, 4);
+}
+
+static void
+test_pending_full(void **state)
+{
+	(void)state;
+	start_core("pending-max = 1;\n");
+	do_register(GATEWAY, 4797);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 1, false);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 1, 2, false);
+	assert_int_equal(io.n_ctrl, 1);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(rcode(0), DNS_RCODE_SERVFAIL);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SERVFAIL_PENDING_FULL], 1);
+}
+
+static void
+test_reload(void **state)
+{
+	struct dns_config *next;
+	char text[4096];
+
+	(void)state;
+	start_core("");
+	do_register(GATEWAY, 4797);
+	/* A restart-only change is refused and changes nothing. */
+	snprintf(text, sizeof(text), "%s%s", TEST_CONF_BASE, "pending-max = 5;\n");
+	next = test_load_conf(auth, text, NULL, NULL);
+	assert_string_equal(dns_core_reload(core, next), "pending-max");
+	dns_config_free(next);
+	/* Anything else is applied; the gateway's registration survives. */
+	snprintf(text, sizeof(text), "%s%s", TEST_CONF_BASE, "setup-timeout = 100;\n");
+	next = test_load_conf(auth, text, NULL, NULL);
+	assert_null(dns_core_reload(core, next));
+	assert_int_equal(dns_core_config(core)->s.setup_timeout, 100);
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER, 1, false);
+	assert_int_equal(io.n_ctrl, 1);
+	advance(100 * MS);
+	assert_int_equal(io.n_ctrl, 2);
+}
+
+static void
+test_stats_text(void **state)
+{
+	char text[8192];
+
+	(void)state;
+	start_core("");
+	query("nope.avesnet.test", DNS_TYPE_AAAA, RESOLVER, 1, false);
+	{
+		uint8_t junk[5] = {1, 2, 3, 4, 5};
+		struct dns_client c = {.addr = RESOLVER + 1};
+
+		dns_core_query(core, junk, sizeof(junk), &c, now, wall);
+	}
+	dns_core_format_stats(core, now, text, sizeof(text));
+	assert_non_null(strstr(text, "queries: udp=2 tcp=0 a=0 aaaa=1 "));
+	assert_non_null(strstr(text, " nxdomain=1 "));
+	assert_non_null(strstr(text, "\nmalformed: short_header=1\n"));
+	assert_non_null(strstr(text, "\nstate: held=0 penalised=1 gateways_registered=0/1"));
+}
+
+#define T(fn) cmocka_unit_test_teardown(fn, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_unregistered_servfail),
+		T(test_delayed_binding_setup_and_accept),
+		T(test_intranet_mode),
+		T(test_forged_accepts_ignored),
+		T(test_reject_then_timeout_then_give_up),
+		T(test_registration_expires),
+		T(test_stale_register),
+		T(test_scanner_penalised),
+		T(test_session_rate),
+		T(test_error_rate),
+		T(test_pending_full),
+		T(test_reload),
+		T(test_stats_text),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
