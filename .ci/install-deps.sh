@@ -3,8 +3,8 @@
 # Idempotent: packages already present are skipped, so CI and the Quick start
 # commands can call it every time.
 #
-#   .ci/install-deps.sh          build + unit-test dependencies
-#   .ci/install-deps.sh --e2e    also the programs the end-to-end suite runs
+#   .ci/install-deps.sh           build + unit-test dependencies
+#   .ci/install-deps.sh --system  also the real programs the system and end-to-end suites run
 set -euo pipefail
 
 build_pkgs=(
@@ -14,14 +14,19 @@ build_pkgs=(
 	libconfig-dev libbsd-dev libcmocka-dev
 	iproute2 python3
 )
-e2e_pkgs=(
-	unbound dnsutils curl openssh-server openssh-client iputils-ping
-	traceroute netcat-openbsd iperf3 socat vsftpd ftp python3-scapy
-	tcpdump busybox
+system_pkgs=(
+	unbound dnsutils knot-dnsutils   # recursive resolver and DNS clients
+	curl openssh-server openssh-client iputils-ping traceroute netcat-openbsd iperf3
+	socat vsftpd ftp python3-scapy tcpdump
+	dpdk-dev                          # dpdk-telemetry.py and dpdk-dumpcap, to watch the appliances
 )
 
 pkgs=("${build_pkgs[@]}")
-[[ "${1:-}" == "--e2e" ]] && pkgs+=("${e2e_pkgs[@]}")
+case "${1:-}" in
+"") ;;
+--system) pkgs+=("${system_pkgs[@]}") ;;
+*) echo "usage: $0 [--system]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
