@@ -146,9 +146,10 @@ main(int argc, char **argv)
 	ret = parse_options(argc - sep, argv + sep, &o);
 	if (ret != 0)
 		return ret == 2 ? 0 : 1;
+	/* The file is read before EAL starts, so a mistake in it never touches a device. */
+	if (wp_config_load(&cfg, o.file, stderr) != 0)
+		return 1;
 	if (o.check) {
-		if (wp_config_load(&cfg, o.file, stderr) != 0)
-			return 1;
 		wp_config_print(&cfg, stdout);
 		wp_config_clear(&cfg);
 		return 0;
@@ -158,9 +159,11 @@ main(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "aves-waypoint: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
+		wp_config_clear(&cfg);
 		return 1;
 	}
-	if (wp_config_load(&cfg, o.file, stderr) != 0 || check_lcores(&cfg) != 0) {
+	if (check_lcores(&cfg) != 0) {
+		wp_config_clear(&cfg);
 		rte_eal_cleanup();
 		return 1;
 	}
