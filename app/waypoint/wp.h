@@ -85,6 +85,9 @@ extern int wp_logtype;
 	/* forwarding */ \
 	X(FWD_PKTS,            "fwd_pkts")            /* tunnel packets tagged and sent on */ \
 	X(STALE_BINDING,       "stale_binding")       /* expired binding found before the sweep */ \
+	X(TUNNEL_ICMP,         "tunnel_icmp")         /* drop: ICMP error about one of our own
+							 tunnel packets (from R or a router on
+							 the way): not initiator traffic */ \
 	X(NO_ROUTE,            "no_route")            /* drop */ \
 	X(NEIGH_UNREACHABLE,   "neigh_unreachable")   /* drop: next hop resolution failed */ \
 	X(NO_MBUF,             "no_mbuf")             /* drop: pool empty */ \

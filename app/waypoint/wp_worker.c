@@ -266,6 +266,21 @@ struct wp_batch {
  * connection while W waits, any packet from a source without state — goes to the control
  * lcore, which runs W's machine in arrival order.
  */
+/*
+ * An ICMP error about one of our own tunnel packets [W -> R, UDP, source port in the tunnel's
+ * range], sent to W by R or by a router between us. It is addressed to a waypoint address
+ * like initiator traffic, but its sender is no initiator: relaying it would make no sense, and
+ * judging it would penalise R (or the router) as a stray. Only asked for a sender without a
+ * binding: an initiator's error about a relayed reply [W -> A] comes from A, which has one.
+ */
+static bool
+tunnel_feedback(const struct aves_pkt *pkt)
+{
+	return (pkt->flags & AVES_PKT_F_ICMP_ERROR) != 0 &&
+	       pkt->inner.key.proto == IPPROTO_UDP && pkt->inner.key.src == pkt->key.dst &&
+	       rte_be_to_cpu_16(pkt->inner.key.sport) >= AVES_TUNNEL_SPORT_BASE;
+}
+
 static void
 waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t now)
 {
@@ -292,6 +307,11 @@ waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t 
 			lc->st->ctr[WP_CTR_STALE_BINDING]++;
 		ent[i] = e;
 		blk[i] = NULL;
+		if (e == NULL && tunnel_feedback(&b->pkt[i])) {
+			wp_drop(lc, WP_CTR_TUNNEL_ICMP, b->m[i]);
+			b->m[i] = NULL;
+			continue;
+		}
 		if (e == NULL || wp_new_connection(&b->pkt[i])) {
 			kp[n_need] = &keys[i];
 			need[n_need++] = i;
@@ -307,6 +327,9 @@ waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t 
 		struct aves_pkt *pkt = &b->pkt[i];
 		struct rte_mbuf *m = b->m[i];
 		struct wp_binding *e = ent[i];
+
+		if (m == NULL)
+			continue; /* already dropped above */
 		enum aves_block_kind bk = aves_block_status(blk[i], now);
 		bool waiting = atomic_load_explicit(&app->addrs[b->w[i]].wait_until_ms,
 						    memory_order_acquire) != 0;

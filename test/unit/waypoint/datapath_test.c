@@ -714,6 +714,63 @@ test_icmp_error_quote_rewritten(void **state)
 	wpt_assert_frame(got, wpt_take(0, got), want, want_len);
 }
 
+/*
+ * R answers one of our tunnel packets [W1:50000 -> R:4797] with port unreachable. It is
+ * dropped and counted as tunnel feedback: not relayed (no binding for R), and R is not
+ * penalised as a stray, which would be wrong however long R stays unreachable.
+ */
+static void
+test_tunnel_icmp_feedback(void **state)
+{
+	struct aves_h_eth eth = wpt_from_router();
+	struct aves_h_ip ip = { .src = WPT_R, .dst = WPT_W1, .id = 9 };
+	uint8_t msg[36], frame[WPT_FRAME_MAX];
+	uint8_t *q = msg + 8;
+	struct aves_wp_key key = aves_wp_key_make(WPT_W1, WPT_R);
+	size_t len;
+
+	(void)state;
+	wpt_bind(WPT_W1, WPT_A, WPT_R, WPT_B, 101);
+	memset(msg, 0, sizeof(msg));
+	msg[0] = 3; /* port unreachable */
+	msg[1] = 3;
+	q[0] = 0x45;
+	q[3] = 28 + 4;
+	q[8] = 60;
+	q[9] = IPPROTO_UDP;
+	memcpy(q + 12, &WPT_W1, 4);
+	memcpy(q + 16, &WPT_R, 4);
+	q[20] = 50000 >> 8; /* the tunnel's source-port range */
+	q[21] = 50000 & 0xff;
+	q[22] = AVES_TUNNEL_PORT >> 8;
+	q[23] = AVES_TUNNEL_PORT & 0xff;
+	q[25] = 12;
+	{
+		uint16_t ck = aves_h_cksum(q, 20);
+
+		memcpy(q + 10, &ck, 2);
+	}
+	len = aves_h_ip_frame(frame, &eth, &ip, IPPROTO_ICMP, msg, sizeof(msg));
+	aves_h_ipv4_fix(frame + 14);
+	assert_int_equal(wpt_inject(0, frame, len), 0);
+	wpt_run();
+	assert_int_equal(wpt_pending(), 0);
+	assert_int_equal(wpt_ctr(WP_CTR_TUNNEL_ICMP), 1);
+	assert_int_equal(wpt_verdict(AVES_VERDICT_DISCARD_STRAY), 0);
+	assert_null(aves_table_lookup(T.app->blocks, &key));
+
+	/* The same error quoting a port below the tunnel range is initiator-like traffic from a
+	 * source without state: a stray, penalised as before. */
+	q[20] = 5000 >> 8;
+	q[21] = 5000 & 0xff;
+	len = aves_h_ip_frame(frame, &eth, &ip, IPPROTO_ICMP, msg, sizeof(msg));
+	aves_h_ipv4_fix(frame + 14);
+	assert_int_equal(wpt_inject(0, frame, len), 0);
+	wpt_run();
+	assert_int_equal(wpt_ctr(WP_CTR_TUNNEL_ICMP), 1);
+	assert_int_equal(wpt_verdict(AVES_VERDICT_DISCARD_STRAY), 1);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Refused input and caps                                                                    */
 /* ---------------------------------------------------------------------------------------- */
@@ -844,6 +901,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_fragmented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_mtu_icmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_error_quote_rewritten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_icmp_feedback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_tables_counted, setup, teardown),
 	};
