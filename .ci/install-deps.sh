@@ -19,6 +19,7 @@ system_pkgs=(
 	curl openssh-server openssh-client iputils-ping traceroute netcat-openbsd iperf3
 	socat vsftpd ftp python3-scapy tcpdump
 	dpdk-dev                          # dpdk-telemetry.py and dpdk-dumpcap, to watch the appliances
+	clang libclang-rt-14-dev          # libFuzzer harnesses (test/fuzz/)
 )
 
 pkgs=("${build_pkgs[@]}")

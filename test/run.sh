@@ -5,6 +5,7 @@
 #   sudo test/run.sh            everything
 #   sudo test/run.sh unit       only the CMocka unit suites
 #   sudo test/run.sh sanitize   the unit suites built with ASan + UBSan
+#   sudo test/run.sh fuzz       each libFuzzer harness for FUZZ_SECONDS (30)
 #   sudo test/run.sh dns        only the aves-dns system suite (dig, kdig, unbound)
 #
 # Environment: BUILD_DIR (default build), AVES_WERROR=1 to build with -Werror (CI does).
@@ -103,12 +104,14 @@ case "$what" in
 all)
 	run_unit
 	run_sanitize
+	run_system fuzz "$top/test/fuzz/run.sh"
 	run_system dns "$top/test/dns/run.sh"
 	;;
 unit) run_unit ;;
 sanitize) run_sanitize ;;
+fuzz) run_system fuzz "$top/test/fuzz/run.sh" ;;
 dns) run_system dns "$top/test/dns/run.sh" ;;
-*) die "unknown suite '$what' (all, unit, sanitize, dns)" ;;
+*) die "unknown suite '$what' (all, unit, sanitize, fuzz, dns)" ;;
 esac
 
 echo "$passed passed, $failed failed"
