@@ -20,6 +20,11 @@
 extern "C" {
 #endif
 
+/** Default UDP port of the control protocol (docs/PROTOCOL.md). */
+#define AVES_CTRL_PORT 4796
+/** Default UDP port a tunnel receiver (a NAT gateway) listens on (docs/PROTOCOL.md §3). */
+#define AVES_TUNNEL_PORT 4797
+
 /** Length in bytes of every AVES tag on the wire. */
 #define AVES_TAG_LEN 16
 /** Bounds on secret length (HMAC keys longer than one MD5 block are not accepted). */

@@ -28,10 +28,7 @@
 extern "C" {
 #endif
 
-/** Default UDP port of the control protocol. */
-#define AVES_CTRL_PORT 4796
-/** Default UDP port a NAT gateway receives tunnel packets on. */
-#define AVES_TUNNEL_PORT 4797
+/* The default ports, AVES_CTRL_PORT and AVES_TUNNEL_PORT, are in aves_auth.h. */
 /** The one protocol version implemented. */
 #define AVES_CTRL_VERSION 1
 /** Default allowed clock difference between sender and receiver, milliseconds. */

@@ -33,8 +33,9 @@
  * - Reject/penalty blocks, key struct aves_wp_key (W, S), entry = struct aves_block.
  *   Writer: the control lcore (wait exits, penalties and overflow rejects punted from
  *   workers, the sweep deleting ended blocks). Readers: workers. Reclaim: as above.
- * - NAT gateway sessions and reply paths, 16-byte flow keys (struct aves_flow_key of
- *   aves_flow.h). Writer: the gateway's control lcore. Readers: workers. Reclaim: as above.
+ * - NAT gateway sessions and reply paths, keyed by flow (16-byte struct aves_flow_key of
+ *   aves_flow.h, or the gateway's own longer keys that add the waypoint address). Writer: the
+ *   gateway's control lcore. Readers: workers. Reclaim: as above.
  * - A worker's TCP-connection records (FIN tracking), AVES_TABLE_PRIVATE: the worker alone
  *   reads, writes and ages them.
  */

@@ -38,8 +38,7 @@ extern "C" {
 
 /** Version carried in the first byte of the AVES data header. */
 #define AVES_TUNNEL_VERSION 1
-/** Default UDP port of a tunnel receiver. */
-#define AVES_TUNNEL_PORT 4797
+/* The tunnel's default UDP port, AVES_TUNNEL_PORT, is in aves_auth.h (shared by both planes). */
 /** Length of the AVES data header. */
 #define AVES_TUNNEL_HDR_LEN 20
 /** Outer IPv4 (no options) + UDP + AVES header: what is prepended to the inner packet. */
