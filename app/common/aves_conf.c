@@ -653,3 +653,11 @@ aves_conf_ipv4_array(struct aves_conf *conf, const config_setting_t *group, cons
 	}
 	return ok;
 }
+
+const config_setting_t *
+aves_conf_lookup(const struct aves_conf *conf, const char *path)
+{
+	const config_setting_t *s = config_lookup(&conf->cfg, path);
+
+	return s != NULL ? s : aves_conf_root(conf);
+}

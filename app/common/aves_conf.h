@@ -152,6 +152,12 @@ bool aves_conf_ipv4_array(struct aves_conf *conf, const config_setting_t *group,
 void aves_conf_reject_unknown(struct aves_conf *conf, const config_setting_t *group,
 			      const char *const allowed[]);
 
+/**
+ * The setting at a dotted @p path ("lcores.workers"), or the root group when there is none:
+ * where a cross-check problem that involves it is reported.
+ */
+const config_setting_t *aves_conf_lookup(const struct aves_conf *conf, const char *path);
+
 /** Full dotted path of a setting ("waypoint.timers.wait", "ports.[1].address"). */
 void aves_conf_path(const config_setting_t *setting, char *out, size_t cap);
 

@@ -21,8 +21,8 @@ data_room(const struct ngw_config *cfg)
 {
 	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM, i;
 
-	for (i = 0; i < cfg->n_ports; i++)
-		room = RTE_MAX(room, RTE_ETHER_HDR_LEN + cfg->ports[i].mtu + RTE_ETHER_CRC_LEN);
+	for (i = 0; i < cfg->base.n_ports; i++)
+		room = RTE_MAX(room, RTE_ETHER_HDR_LEN + cfg->base.ports[i].mtu + RTE_ETHER_CRC_LEN);
 	return (uint16_t)(room + RTE_PKTMBUF_HEADROOM);
 }
 
@@ -47,8 +47,8 @@ make_ports(struct ngw_app *app, const struct ngw_config *cfg, const struct ngw_s
 	uint32_t i;
 
 	memset(app->port_index, NGW_NO_PORT, sizeof(app->port_index));
-	for (i = 0; i < cfg->n_ports; i++) {
-		const struct ngw_port_conf *pc = &cfg->ports[i];
+	for (i = 0; i < cfg->base.n_ports; i++) {
+		const struct aves_port_conf *pc = &cfg->base.ports[i];
 		struct ngw_port *p = &app->ports[i];
 		struct aves_port_info info;
 		int id = aves_port_by_name(pc->device);
@@ -62,7 +62,7 @@ make_ports(struct ngw_app *app, const struct ngw_config *cfg, const struct ngw_s
 		p->mtu = (uint16_t)pc->mtu;
 		p->addr = pc->addr;
 		p->prefix_len = pc->prefix_len;
-		p->side = pc->side;
+		p->side = cfg->side[i];
 		if (start->start_ports) {
 			struct aves_port_params pp = {
 				.port_id = p->id,
@@ -72,7 +72,7 @@ make_ports(struct ngw_app *app, const struct ngw_config *cfg, const struct ngw_s
 				.rx_desc = (uint16_t)pc->rx_desc,
 				.tx_desc = (uint16_t)pc->tx_desc,
 				.pool = app->pool,
-				.link_wait_ms = cfg->link_wait_ms,
+				.link_wait_ms = cfg->base.link_wait_ms,
 			};
 
 			if (aves_port_start(&pp, &info) != 0)
@@ -100,7 +100,7 @@ make_ports(struct ngw_app *app, const struct ngw_config *cfg, const struct ngw_s
 	}
 	app->outside = (uint8_t)cfg->outside;
 	app->ports_started = start->start_ports;
-	atomic_init(&app->public_addr, cfg->ports[cfg->outside].addr);
+	atomic_init(&app->public_addr, cfg->base.ports[cfg->outside].addr);
 	atomic_init(&app->public_request, 0);
 	return 0;
 }
@@ -112,12 +112,12 @@ make_addresses(struct ngw_app *app, const struct ngw_config *cfg)
 {
 	uint32_t i;
 
-	app->local = aves_addr_map_create("ngw_local", cfg->n_ports, SOCKET_ID_ANY);
+	app->local = aves_addr_map_create("ngw_local", cfg->base.n_ports, SOCKET_ID_ANY);
 	if (app->local == NULL)
 		return -1;
-	for (i = 0; i < cfg->n_ports; i++)
-		if (cfg->ports[i].side == NGW_INSIDE &&
-		    aves_addr_map_add(app->local, cfg->ports[i].addr,
+	for (i = 0; i < cfg->base.n_ports; i++)
+		if (cfg->side[i] == NGW_INSIDE &&
+		    aves_addr_map_add(app->local, cfg->base.ports[i].addr,
 				      NGW_LOCAL_IFACE << NGW_LOCAL_SHIFT | i) != 0)
 			return -1;
 	return 0;
@@ -128,20 +128,20 @@ make_routes(struct ngw_app *app, const struct ngw_config *cfg)
 {
 	uint32_t i, j;
 
-	app->routes = aves_route_create("ngw_routes", cfg->n_ports + cfg->n_routes,
+	app->routes = aves_route_create("ngw_routes", cfg->base.n_ports + cfg->base.n_routes,
 					SOCKET_ID_ANY);
 	if (app->routes == NULL)
 		return -1;
-	for (i = 0; i < cfg->n_ports; i++) {
-		const struct ngw_port_conf *pc = &cfg->ports[i];
+	for (i = 0; i < cfg->base.n_ports; i++) {
+		const struct aves_port_conf *pc = &cfg->base.ports[i];
 		uint32_t mask = rte_cpu_to_be_32(~UINT32_C(0) << (32 - pc->prefix_len));
 
 		if (aves_route_add(app->routes, pc->addr & mask, pc->prefix_len, 0,
 				   app->ports[i].id, app->ports[i].mtu) != 0)
 			return -1;
 	}
-	for (i = 0; i < cfg->n_routes; i++) {
-		const struct ngw_route_conf *r = &cfg->routes[i];
+	for (i = 0; i < cfg->base.n_routes; i++) {
+		const struct aves_route_conf *r = &cfg->base.routes[i];
 		struct aves_hop hop;
 
 		/* ngw_config checked that the gateway is on a port's network. */
@@ -170,7 +170,7 @@ make_keys(struct ngw_app *app, const struct ngw_config *cfg)
 	if (auth == NULL || app->keys == NULL)
 		goto out;
 	for (i = 0; i < cfg->n_keys; i++) {
-		const struct ngw_key_conf *kc = &cfg->keys[i];
+		const struct aves_key_conf *kc = &cfg->keys[i];
 
 		if (aves_key_init(auth, &k, kc->id, (enum aves_alg)kc->alg, kc->secret, kc->len) ||
 		    aves_keyring_add(app->keys, &k) != 0) {
@@ -198,12 +198,12 @@ make_tables(struct ngw_app *app, const struct ngw_config *cfg)
 	};
 	struct aves_neigh_params np = {
 		.name = "ngw_neigh",
-		.capacity = cfg->neighbours,
-		.hold_max = (uint16_t)cfg->neigh_hold,
-		.max_probes = (uint8_t)cfg->neigh_probes,
-		.retry_ms = cfg->neigh_retry_ms,
-		.reachable_ms = cfg->neigh_reachable_ms,
-		.failed_ms = cfg->neigh_failed_ms,
+		.capacity = cfg->base.neighbours,
+		.hold_max = (uint16_t)cfg->base.neigh_hold,
+		.max_probes = (uint8_t)cfg->base.neigh_probes,
+		.retry_ms = cfg->base.neigh_retry_ms,
+		.reachable_ms = cfg->base.neigh_reachable_ms,
+		.failed_ms = cfg->base.neigh_failed_ms,
 		.socket_id = SOCKET_ID_ANY,
 		.pool = app->pool,
 		.local = app->local,
@@ -227,13 +227,13 @@ make_tables(struct ngw_app *app, const struct ngw_config *cfg)
 	app->trust = aves_table_create(&tp);
 	np.qsbr = app->qsbr;
 	app->neigh = aves_neigh_create(&np);
-	app->punt = aves_punt_create("ngw_punt", cfg->punt_ring, SOCKET_ID_ANY);
+	app->punt = aves_punt_create("ngw_punt", cfg->base.punt_ring, SOCKET_ID_ANY);
 	if (app->sessions == NULL || app->inbound == NULL || app->trust == NULL ||
 	    app->neigh == NULL || app->punt == NULL)
 		return -1;
 	for (i = 0; i < app->n_ports; i++)
 		if (aves_neigh_port(app->neigh, app->ports[i].id, &app->ports[i].mac,
-				    cfg->ports[i].addr, cfg->ports[i].prefix_len) != 0)
+				    cfg->base.ports[i].addr, cfg->base.ports[i].prefix_len) != 0)
 			return -1;
 	return 0;
 }
@@ -241,18 +241,18 @@ make_tables(struct ngw_app *app, const struct ngw_config *cfg)
 static int
 make_pools(struct ngw_app *app, const struct ngw_config *cfg)
 {
-	app->pool = rte_pktmbuf_pool_create("ngw_pool", cfg->mbufs, cfg->mbuf_cache, 0,
+	app->pool = rte_pktmbuf_pool_create("ngw_pool", cfg->base.mbufs, cfg->base.mbuf_cache, 0,
 					    data_room(cfg), SOCKET_ID_ANY);
 	/* Fragments point into the datagram through indirect mbufs (no data room). */
-	app->indirect = rte_pktmbuf_pool_create("ngw_indirect", cfg->mbufs / 4 + 1,
-						RTE_MIN(cfg->mbuf_cache, (cfg->mbufs / 4) / 2), 0,
+	app->indirect = rte_pktmbuf_pool_create("ngw_indirect", cfg->base.mbufs / 4 + 1,
+						RTE_MIN(cfg->base.mbuf_cache, (cfg->base.mbufs / 4) / 2), 0,
 						0, SOCKET_ID_ANY);
 	/* Reassembled datagrams that do not fit one ordinary mbuf: up to 65535 - headroom. */
 	app->big = rte_pktmbuf_pool_create("ngw_big", cfg->reasm_buffers, 0, 0, UINT16_MAX,
 					   SOCKET_ID_ANY);
 	if (app->pool == NULL || app->indirect == NULL || app->big == NULL) {
 		NGW_LOG(ERR, "cannot create the mbuf pools (%u mbufs, %u buffers): %s",
-			cfg->mbufs, cfg->reasm_buffers, rte_strerror(rte_errno));
+			cfg->base.mbufs, cfg->reasm_buffers, rte_strerror(rte_errno));
 		return -1;
 	}
 	return 0;
@@ -267,8 +267,8 @@ ngw_app_create(const struct ngw_config *cfg, const struct ngw_start *start)
 	if (app == NULL)
 		return NULL;
 	app->cfg = *cfg;
-	app->timers = cfg->timers;
-	app->n_workers = cfg->n_workers;
+	app->timers = cfg->base.timers;
+	app->n_workers = cfg->base.n_workers;
 	aves_ratelimit_init(&app->icmp_limit, cfg->icmp_rate, cfg->icmp_burst);
 	if (make_pools(app, cfg) != 0 || make_counters(app) != 0 ||
 	    make_ports(app, cfg, start) != 0 || make_addresses(app, cfg) != 0 ||

@@ -15,17 +15,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "aves_auth.h"
-#include "aves_session.h"
+#include "aves_appconf.h"
 
 /** Limits of what one appliance serves. */
-#define NGW_PORTS_MAX 8
-#define NGW_ROUTES_MAX 256
+#define NGW_PORTS_MAX AVES_CONF_PORTS_MAX
 #define NGW_KEYS_MAX 8
 #define NGW_SERVERS_MAX 16
 #define NGW_TRUSTED_MAX 64
-#define NGW_WORKERS_MAX 32
-#define NGW_DEVICE_NAME_MAX 64
+#define NGW_WORKERS_MAX AVES_CONF_WORKERS_MAX
 
 /** Which side of the gateway a port is on. */
 enum ngw_side {
@@ -33,43 +30,15 @@ enum ngw_side {
 	NGW_OUTSIDE = 1,	/**< the Internet: its address is the public address R */
 };
 
-/** One port. */
-struct ngw_port_conf {
-	char device[NGW_DEVICE_NAME_MAX];	/**< EAL device name */
-	uint8_t side;				/**< enum ngw_side */
-	uint32_t addr;				/**< interface address, network order */
-	uint8_t prefix_len;			/**< its connected prefix */
-	uint32_t mtu;				/**< IPv4 MTU */
-	uint32_t rx_desc, tx_desc;
-};
-
-/** One static route. */
-struct ngw_route_conf {
-	uint32_t prefix;	/**< network order */
-	uint8_t len;
-	uint32_t via;		/**< on-link gateway, network order */
-};
-
-/** One key as configured (the secret is wiped by ngw_config_clear()). */
-struct ngw_key_conf {
-	uint32_t id;
-	uint8_t alg;		/**< enum aves_alg */
-	uint8_t len;
-	uint8_t secret[AVES_KEY_MAX_LEN];
-};
-
 /** Everything aves-natgw reads from its file. Units in the field names. */
 struct ngw_config {
-	char file[256];
-
-	unsigned int n_ports;
-	struct ngw_port_conf ports[NGW_PORTS_MAX];
+	/** What every appliance has: ports, routes, timers, neighbours, lcores, ... */
+	struct aves_appliance_conf base;
+	uint8_t side[NGW_PORTS_MAX];		/**< enum ngw_side of each of base.ports */
 	unsigned int outside;			/**< index of the one outside port */
-	unsigned int n_routes;
-	struct ngw_route_conf routes[NGW_ROUTES_MAX];
 
 	unsigned int n_keys;
-	struct ngw_key_conf keys[NGW_KEYS_MAX];	/**< [0] signs REGISTER */
+	struct aves_key_conf keys[NGW_KEYS_MAX];	/**< [0] signs REGISTER */
 
 	uint32_t tunnel_port;
 	bool multihomed;
@@ -84,28 +53,12 @@ struct ngw_config {
 
 	uint32_t port_min, port_max;		/**< NAPT and multi-homing ports */
 
-	struct aves_session_timers timers;
-
-	uint32_t sessions, trusted_sources, neighbours, punt_ring;
+	uint32_t sessions, trusted_sources;
 
 	uint32_t reasm_datagrams, reasm_per_source, reasm_trusted_datagrams,
 		 reasm_trusted_per_source, reasm_timeout_ms, reasm_trust_ms, reasm_buffers;
 
-	uint32_t neigh_hold, neigh_retry_ms, neigh_probes, neigh_reachable_ms, neigh_failed_ms;
-
 	uint32_t icmp_rate, icmp_burst;
-
-	uint32_t control_lcore;
-	unsigned int n_workers;
-	uint32_t workers[NGW_WORKERS_MAX];
-
-	uint32_t idle_pause_after, idle_sleep_after, idle_sleep_us;
-
-	uint32_t mbufs, mbuf_cache;
-
-	uint32_t burst, sweep_budget, link_wait_ms;
-
-	uint32_t stats_interval_ms;	/**< 0: no periodic summary */
 };
 
 /**

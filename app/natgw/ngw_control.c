@@ -48,8 +48,8 @@ ngw_control_create(struct ngw_app *app, uint64_t wall_us)
 		return NULL;
 	}
 	aves_ctrl_serial_init(&c->serial, wall_us);
-	aves_idle_init(&c->idle, app->cfg.idle_pause_after, app->cfg.idle_sleep_after,
-		       app->cfg.idle_sleep_us);
+	aves_idle_init(&c->idle, app->cfg.base.idle_pause_after, app->cfg.base.idle_sleep_after,
+		       app->cfg.base.idle_sleep_us);
 	aves_clock_init(&c->clock);
 	return c;
 }
@@ -121,7 +121,7 @@ sweep_trust(struct ngw_control *c, uint64_t now)
 	struct ngw_app *app = c->lc.app;
 	unsigned int visited, n = 0;
 
-	for (visited = 0; visited < app->cfg.sweep_budget; visited++) {
+	for (visited = 0; visited < app->cfg.base.sweep_budget; visited++) {
 		const void *key;
 		void *entry;
 		const struct ngw_trust *t;
@@ -541,7 +541,7 @@ sweep_sessions(struct ngw_control *c, uint64_t now)
 	uint32_t pub = ngw_public(app);
 	unsigned int visited, n = 0;
 
-	for (visited = 0; visited < app->cfg.sweep_budget; visited++) {
+	for (visited = 0; visited < app->cfg.base.sweep_budget; visited++) {
 		const void *key;
 		void *entry;
 
@@ -573,7 +573,7 @@ drain_own_queues(struct ngw_control *c)
 		if (app->ports[p].n_rxq <= app->n_workers)
 			continue;
 		n = rte_eth_rx_burst(app->ports[p].id, (uint16_t)app->n_workers, pkts,
-				     (uint16_t)app->cfg.burst);
+				     (uint16_t)app->cfg.base.burst);
 		put = rte_ring_sp_enqueue_burst(app->redirect, (void **)pkts, n, NULL);
 		while (put < n)
 			ngw_drop(&c->lc, NGW_CTR_REDIRECT_FULL, pkts[--n]);
@@ -592,7 +592,7 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 
 	ngw_lcore_burst_begin(lc);
 	work = apply_public_request(c, now);
-	n = aves_punt_take(app->punt, d, app->cfg.burst, NULL);
+	n = aves_punt_take(app->punt, d, app->cfg.base.burst, NULL);
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
 		case NGW_PUNT_ARP:
@@ -616,20 +616,20 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 	if (app->redirect != NULL)
 		work += drain_own_queues(c);
 	work += sweep_sessions(c, now) + sweep_trust(c, now);
-	work += aves_neigh_timers(app->neigh, &lc->tx, now, app->cfg.sweep_budget);
+	work += aves_neigh_timers(app->neigh, &lc->tx, now, app->cfg.base.sweep_budget);
 	aves_table_reclaim(app->sessions);
 	aves_table_reclaim(app->inbound);
 	aves_table_reclaim(app->trust);
 	aves_tx_flush(&lc->tx);
 
-	if (app->cfg.stats_interval_ms != 0 && now >= c->next_log_ms) {
+	if (app->cfg.base.stats_interval_ms != 0 && now >= c->next_log_ms) {
 		char line[512];
 
 		if (c->next_log_ms != 0) {
 			ngw_summary(app, line, sizeof(line));
 			NGW_LOG(INFO, "%s", line);
 		}
-		c->next_log_ms = now + app->cfg.stats_interval_ms;
+		c->next_log_ms = now + app->cfg.base.stats_interval_ms;
 	}
 	return work;
 }

@@ -74,8 +74,8 @@ ngw_worker_create(struct ngw_app *app, uint32_t idx)
 		ngw_worker_free(w);
 		return NULL;
 	}
-	aves_idle_init(&w->idle, cfg->idle_pause_after, cfg->idle_sleep_after,
-		       cfg->idle_sleep_us);
+	aves_idle_init(&w->idle, cfg->base.idle_pause_after, cfg->base.idle_sleep_after,
+		       cfg->base.idle_sleep_us);
 	aves_clock_init(&w->clock);
 	return w;
 }
@@ -495,7 +495,7 @@ redirected(struct ngw_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[NGW_BURST_MAX];
 	unsigned int n = rte_ring_sc_dequeue_burst(w->lc.app->redirect, (void **)pkts,
-						   w->lc.app->cfg.burst, NULL);
+						   w->lc.app->cfg.base.burst, NULL);
 	unsigned int start, end;
 
 	for (start = 0; start < n; start = end) {
@@ -518,7 +518,7 @@ ngw_worker_poll(struct ngw_worker *w, uint64_t now)
 	for (p = 0; p < app->n_ports; p++) {
 		uint16_t port = app->ports[p].id;
 		uint16_t n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts,
-					      (uint16_t)app->cfg.burst);
+					      (uint16_t)app->cfg.base.burst);
 
 		if (n != 0)
 			total += ngw_worker_process(w, port, pkts, n, now);

@@ -79,16 +79,16 @@ check_lcores(const struct wp_config *cfg)
 	unsigned int i;
 	int bad = 0;
 
-	if (!rte_lcore_is_enabled(cfg->control_lcore)) {
+	if (!rte_lcore_is_enabled(cfg->base.control_lcore)) {
 		fprintf(stderr, "%s: lcores.control: lcore %u is not in EAL's lcore list (-l)\n",
-			cfg->file, cfg->control_lcore);
+			cfg->base.file, cfg->base.control_lcore);
 		bad = 1;
 	}
-	for (i = 0; i < cfg->n_workers; i++) {
-		if (!rte_lcore_is_enabled(cfg->workers[i])) {
+	for (i = 0; i < cfg->base.n_workers; i++) {
+		if (!rte_lcore_is_enabled(cfg->base.workers[i])) {
 			fprintf(stderr,
 				"%s: lcores.workers: lcore %u is not in EAL's lcore list (-l)\n",
-				cfg->file, cfg->workers[i]);
+				cfg->base.file, cfg->base.workers[i]);
 			bad = 1;
 		}
 	}
@@ -103,19 +103,19 @@ run(struct wp_app *app, const struct wp_config *cfg)
 	lcore_function_t *main_fn = NULL;
 	void *main_arg = NULL;
 
-	for (i = 0; i < cfg->n_workers; i++) {
-		if (cfg->workers[i] == main_lcore) {
+	for (i = 0; i < cfg->base.n_workers; i++) {
+		if (cfg->base.workers[i] == main_lcore) {
 			main_fn = wp_worker_main;
 			main_arg = app->workers[i];
 		} else {
-			rte_eal_remote_launch(wp_worker_main, app->workers[i], cfg->workers[i]);
+			rte_eal_remote_launch(wp_worker_main, app->workers[i], cfg->base.workers[i]);
 		}
 	}
-	if (cfg->control_lcore == main_lcore) {
+	if (cfg->base.control_lcore == main_lcore) {
 		main_fn = wp_control_main;
 		main_arg = app->control;
 	} else {
-		rte_eal_remote_launch(wp_control_main, app->control, cfg->control_lcore);
+		rte_eal_remote_launch(wp_control_main, app->control, cfg->base.control_lcore);
 	}
 	if (main_fn != NULL)
 		main_fn(main_arg);

@@ -22,8 +22,8 @@ data_room(const struct wp_config *cfg)
 {
 	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM, i;
 
-	for (i = 0; i < cfg->n_ports; i++) {
-		uint32_t need = RTE_ETHER_HDR_LEN + cfg->ports[i].mtu + RTE_ETHER_CRC_LEN +
+	for (i = 0; i < cfg->base.n_ports; i++) {
+		uint32_t need = RTE_ETHER_HDR_LEN + cfg->base.ports[i].mtu + RTE_ETHER_CRC_LEN +
 				AVES_TAG_LEN;
 
 		room = RTE_MAX(room, need);
@@ -65,8 +65,8 @@ make_ports(struct wp_app *app, const struct wp_config *cfg, const struct wp_star
 {
 	uint32_t i;
 
-	for (i = 0; i < cfg->n_ports; i++) {
-		const struct wp_port_conf *pc = &cfg->ports[i];
+	for (i = 0; i < cfg->base.n_ports; i++) {
+		const struct aves_port_conf *pc = &cfg->base.ports[i];
 		struct wp_port *p = &app->ports[i];
 		struct aves_port_info info;
 		int id = aves_port_by_name(pc->device);
@@ -88,7 +88,7 @@ make_ports(struct wp_app *app, const struct wp_config *cfg, const struct wp_star
 				.rx_desc = (uint16_t)pc->rx_desc,
 				.tx_desc = (uint16_t)pc->tx_desc,
 				.pool = app->pool,
-				.link_wait_ms = cfg->link_wait_ms,
+				.link_wait_ms = cfg->base.link_wait_ms,
 			};
 
 			if (aves_port_start(&pp, &info) != 0)
@@ -120,7 +120,7 @@ make_addresses(struct wp_app *app, const struct wp_config *cfg)
 {
 	uint32_t i;
 
-	app->local = aves_addr_map_create("wp_local", cfg->n_ports + 1 + cfg->n_waypoints,
+	app->local = aves_addr_map_create("wp_local", cfg->base.n_ports + 1 + cfg->n_waypoints,
 					  SOCKET_ID_ANY);
 	app->addrs = rte_zmalloc("wp_addrs", cfg->n_waypoints * sizeof(app->addrs[0]),
 				 RTE_CACHE_LINE_SIZE);
@@ -130,8 +130,8 @@ make_addresses(struct wp_app *app, const struct wp_config *cfg)
 	if (aves_addr_map_add(app->local, cfg->control_addr,
 			      WP_LOCAL_CONTROL << WP_LOCAL_SHIFT) != 0)
 		return -1;
-	for (i = 0; i < cfg->n_ports; i++) {
-		int ret = aves_addr_map_add(app->local, cfg->ports[i].addr,
+	for (i = 0; i < cfg->base.n_ports; i++) {
+		int ret = aves_addr_map_add(app->local, cfg->base.ports[i].addr,
 					    WP_LOCAL_IFACE << WP_LOCAL_SHIFT | i);
 
 		if (ret != 0 && ret != -EEXIST)
@@ -156,19 +156,19 @@ make_routes(struct wp_app *app, const struct wp_config *cfg)
 {
 	uint32_t i, j;
 
-	app->routes = aves_route_create("wp_routes", cfg->n_ports + cfg->n_routes, SOCKET_ID_ANY);
+	app->routes = aves_route_create("wp_routes", cfg->base.n_ports + cfg->base.n_routes, SOCKET_ID_ANY);
 	if (app->routes == NULL)
 		return -1;
-	for (i = 0; i < cfg->n_ports; i++) {
-		const struct wp_port_conf *pc = &cfg->ports[i];
+	for (i = 0; i < cfg->base.n_ports; i++) {
+		const struct aves_port_conf *pc = &cfg->base.ports[i];
 		uint32_t mask = rte_cpu_to_be_32(~UINT32_C(0) << (32 - pc->prefix_len));
 
 		if (aves_route_add(app->routes, pc->addr & mask, pc->prefix_len, 0,
 				   app->ports[i].id, app->ports[i].mtu) != 0)
 			return -1;
 	}
-	for (i = 0; i < cfg->n_routes; i++) {
-		const struct wp_route_conf *r = &cfg->routes[i];
+	for (i = 0; i < cfg->base.n_routes; i++) {
+		const struct aves_route_conf *r = &cfg->base.routes[i];
 		struct aves_hop hop;
 
 		/* wp_config checked that the gateway is on a port's network. */
@@ -199,7 +199,7 @@ make_keys(struct wp_app *app, const struct wp_config *cfg)
 		goto out;
 	for (i = 0; i < cfg->n_service_keys + cfg->n_gateway_keys; i++) {
 		bool service = i < cfg->n_service_keys;
-		const struct wp_key_conf *kc = service ? &cfg->service_keys[i] :
+		const struct aves_key_conf *kc = service ? &cfg->service_keys[i] :
 			&cfg->gateway_keys[i - cfg->n_service_keys];
 
 		if (aves_key_init(auth, &k, kc->id, (enum aves_alg)kc->alg, kc->secret, kc->len) ||
@@ -229,12 +229,12 @@ make_tables(struct wp_app *app, const struct wp_config *cfg)
 	};
 	struct aves_neigh_params np = {
 		.name = "wp_neigh",
-		.capacity = cfg->neighbours,
-		.hold_max = (uint16_t)cfg->neigh_hold,
-		.max_probes = (uint8_t)cfg->neigh_probes,
-		.retry_ms = cfg->neigh_retry_ms,
-		.reachable_ms = cfg->neigh_reachable_ms,
-		.failed_ms = cfg->neigh_failed_ms,
+		.capacity = cfg->base.neighbours,
+		.hold_max = (uint16_t)cfg->base.neigh_hold,
+		.max_probes = (uint8_t)cfg->base.neigh_probes,
+		.retry_ms = cfg->base.neigh_retry_ms,
+		.reachable_ms = cfg->base.neigh_reachable_ms,
+		.failed_ms = cfg->base.neigh_failed_ms,
 		.socket_id = SOCKET_ID_ANY,
 		.pool = app->pool,
 		.local = app->local,
@@ -253,13 +253,13 @@ make_tables(struct wp_app *app, const struct wp_config *cfg)
 	app->blocks = aves_table_create(&tp);
 	np.qsbr = app->qsbr;
 	app->neigh = aves_neigh_create(&np);
-	app->punt = aves_punt_create("wp_punt", cfg->punt_ring, SOCKET_ID_ANY);
+	app->punt = aves_punt_create("wp_punt", cfg->base.punt_ring, SOCKET_ID_ANY);
 	if (app->bindings == NULL || app->blocks == NULL || app->neigh == NULL ||
 	    app->punt == NULL)
 		return -1;
 	for (i = 0; i < app->n_ports; i++)
 		if (aves_neigh_port(app->neigh, app->ports[i].id, &app->ports[i].mac,
-				    cfg->ports[i].addr, cfg->ports[i].prefix_len) != 0)
+				    cfg->base.ports[i].addr, cfg->base.ports[i].prefix_len) != 0)
 			return -1;
 	return 0;
 }
@@ -272,27 +272,27 @@ wp_app_create(const struct wp_config *cfg, const struct wp_start *start)
 
 	if (app == NULL)
 		return NULL;
-	app->timers = cfg->timers;
+	app->timers = cfg->base.timers;
 	app->control_addr = cfg->control_addr;
 	app->control_port = (uint16_t)cfg->control_port;
-	app->burst = (uint16_t)cfg->burst;
-	app->sweep_budget = cfg->sweep_budget;
-	app->stats_interval_ms = cfg->stats_interval_ms;
-	app->punt_ring_size = cfg->punt_ring;
-	app->idle_pause_after = cfg->idle_pause_after;
-	app->idle_sleep_after = cfg->idle_sleep_after;
-	app->idle_sleep_us = cfg->idle_sleep_us;
-	app->n_workers = cfg->n_workers;
+	app->burst = (uint16_t)cfg->base.burst;
+	app->sweep_budget = cfg->base.sweep_budget;
+	app->stats_interval_ms = cfg->base.stats_interval_ms;
+	app->punt_ring_size = cfg->base.punt_ring;
+	app->idle_pause_after = cfg->base.idle_pause_after;
+	app->idle_sleep_after = cfg->base.idle_sleep_after;
+	app->idle_sleep_us = cfg->base.idle_sleep_us;
+	app->n_workers = cfg->base.n_workers;
 	app->n_addrs = cfg->n_waypoints;
 
-	app->pool = rte_pktmbuf_pool_create("wp_pool", cfg->mbufs, cfg->mbuf_cache, 0,
+	app->pool = rte_pktmbuf_pool_create("wp_pool", cfg->base.mbufs, cfg->base.mbuf_cache, 0,
 					    data_room(cfg), SOCKET_ID_ANY);
 	/* Fragments point into the original packet through indirect mbufs (no data room). */
-	app->indirect = rte_pktmbuf_pool_create("wp_indirect", cfg->mbufs / 4 + 1,
-						RTE_MIN(cfg->mbuf_cache, (cfg->mbufs / 4) / 2), 0,
+	app->indirect = rte_pktmbuf_pool_create("wp_indirect", cfg->base.mbufs / 4 + 1,
+						RTE_MIN(cfg->base.mbuf_cache, (cfg->base.mbufs / 4) / 2), 0,
 						0, SOCKET_ID_ANY);
 	if (app->pool == NULL || app->indirect == NULL) {
-		WP_LOG(ERR, "cannot create the mbuf pools (%u mbufs): %s", cfg->mbufs,
+		WP_LOG(ERR, "cannot create the mbuf pools (%u mbufs): %s", cfg->base.mbufs,
 		       rte_strerror(rte_errno));
 		goto fail;
 	}

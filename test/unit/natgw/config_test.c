@@ -106,13 +106,13 @@ test_example_loads(void **state)
 	fclose(mem);
 	assert_string_equal(err, "");
 	free(err);
-	assert_int_equal(cfg.n_ports, 2);
+	assert_int_equal(cfg.base.n_ports, 2);
 	assert_int_equal(cfg.outside, 0);
-	assert_int_equal(cfg.ports[0].side, NGW_OUTSIDE);
-	assert_int_equal(cfg.ports[1].side, NGW_INSIDE);
-	assert_int_equal(cfg.ports[0].addr, addr("198.51.100.20"));
-	assert_int_equal(cfg.ports[0].prefix_len, 24);
-	assert_int_equal(cfg.n_routes, 1);
+	assert_int_equal(cfg.side[0], NGW_OUTSIDE);
+	assert_int_equal(cfg.side[1], NGW_INSIDE);
+	assert_int_equal(cfg.base.ports[0].addr, addr("198.51.100.20"));
+	assert_int_equal(cfg.base.ports[0].prefix_len, 24);
+	assert_int_equal(cfg.base.n_routes, 1);
 	assert_int_equal(cfg.n_keys, 1);
 	assert_int_equal(cfg.keys[0].id, 101);
 	assert_int_equal(cfg.keys[0].len, 16);
@@ -126,7 +126,7 @@ test_example_loads(void **state)
 	assert_int_equal(cfg.register_fast_interval_ms, 1000);
 	assert_int_equal(cfg.register_fast_period_ms, 10000);
 	aves_session_timers_default(&paper);
-	assert_memory_equal(&cfg.timers, &paper, sizeof(paper));
+	assert_memory_equal(&cfg.base.timers, &paper, sizeof(paper));
 	ngw_config_clear(&cfg);
 	assert_int_equal(cfg.keys[0].len, 0);
 }
@@ -141,24 +141,24 @@ test_defaults(void **state)
 	assert_int_equal(load(minimal, &cfg, &err), 0);
 	assert_string_equal(err, "");
 	free(err);
-	assert_int_equal(cfg.ports[0].mtu, 1500);
-	assert_int_equal(cfg.n_routes, 0);
+	assert_int_equal(cfg.base.ports[0].mtu, 1500);
+	assert_int_equal(cfg.base.n_routes, 0);
 	assert_int_equal(cfg.tunnel_port, 4797);
 	assert_int_equal(cfg.register_port, 4796);
 	assert_int_equal(cfg.port_min, 1024);
 	assert_int_equal(cfg.port_max, 65535);
-	assert_int_equal(cfg.timers.idle_icmp_ms, 60000);
-	assert_int_equal(cfg.timers.idle_udp_ms, 15 * 60000);
-	assert_int_equal(cfg.timers.idle_tcp_ms, 30 * 60000);
-	assert_int_equal(cfg.timers.idle_other_ms, 15 * 60000);
-	assert_int_equal(cfg.timers.idle_http_ms, 20 * 60000);
-	assert_int_equal(cfg.timers.tcp_linger_ms, 10000);
+	assert_int_equal(cfg.base.timers.idle_icmp_ms, 60000);
+	assert_int_equal(cfg.base.timers.idle_udp_ms, 15 * 60000);
+	assert_int_equal(cfg.base.timers.idle_tcp_ms, 30 * 60000);
+	assert_int_equal(cfg.base.timers.idle_other_ms, 15 * 60000);
+	assert_int_equal(cfg.base.timers.idle_http_ms, 20 * 60000);
+	assert_int_equal(cfg.base.timers.tcp_linger_ms, 10000);
 	assert_int_equal(cfg.sessions, 65536);
 	assert_int_equal(cfg.reasm_timeout_ms, 2000);
 	assert_int_equal(cfg.reasm_trust_ms, 60000);
-	assert_int_equal(cfg.control_lcore, 0);
-	assert_int_equal(cfg.n_workers, 1);
-	assert_int_equal(cfg.mbufs, 32767);
+	assert_int_equal(cfg.base.control_lcore, 0);
+	assert_int_equal(cfg.base.n_workers, 1);
+	assert_int_equal(cfg.base.mbufs, 32767);
 	ngw_config_clear(&cfg);
 }
 
@@ -330,7 +330,7 @@ test_check_config_printout(void **state)
 		free(err);
 		assert_int_equal(again.n_trusted, 2);
 		assert_true(again.multihomed);
-		assert_int_equal(again.timers.idle_udp_ms, cfg.timers.idle_udp_ms);
+		assert_int_equal(again.base.timers.idle_udp_ms, cfg.base.timers.idle_udp_ms);
 		ngw_config_clear(&again);
 	}
 	free(out);

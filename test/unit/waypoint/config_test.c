@@ -82,12 +82,12 @@ test_example_loads(void **state)
 	fclose(mem);
 	assert_string_equal(err, "");
 	free(err);
-	assert_int_equal(cfg.n_ports, 1);
-	assert_string_equal(cfg.ports[0].device, "net_tap0");
-	assert_int_equal(cfg.ports[0].prefix_len, 24);
-	assert_int_equal(cfg.ports[0].mtu, 1500);
-	assert_int_equal(cfg.n_routes, 1);
-	assert_int_equal(cfg.routes[0].len, 0);
+	assert_int_equal(cfg.base.n_ports, 1);
+	assert_string_equal(cfg.base.ports[0].device, "net_tap0");
+	assert_int_equal(cfg.base.ports[0].prefix_len, 24);
+	assert_int_equal(cfg.base.ports[0].mtu, 1500);
+	assert_int_equal(cfg.base.n_routes, 1);
+	assert_int_equal(cfg.base.routes[0].len, 0);
 	/* Two addresses and a /30: six in all. */
 	assert_int_equal(cfg.n_waypoints, 6);
 	assert_int_equal(cfg.n_service_keys, 1);
@@ -96,10 +96,10 @@ test_example_loads(void **state)
 	assert_int_equal(cfg.gateway_keys[1].len, 16);
 	assert_int_equal(cfg.control_port, 4796);
 	aves_session_timers_default(&paper);
-	assert_memory_equal(&cfg.timers, &paper, sizeof(paper));
-	assert_int_equal(cfg.n_workers, 1);
-	assert_int_equal(cfg.workers[0], 1);
-	assert_int_equal(cfg.control_lcore, 0);
+	assert_memory_equal(&cfg.base.timers, &paper, sizeof(paper));
+	assert_int_equal(cfg.base.n_workers, 1);
+	assert_int_equal(cfg.base.workers[0], 1);
+	assert_int_equal(cfg.base.control_lcore, 0);
 	wp_config_clear(&cfg);
 	assert_null(cfg.gateway_keys);
 }
@@ -113,16 +113,16 @@ test_defaults(void **state)
 	(void)state;
 	assert_int_equal(load(minimal, &cfg, &err), 0);
 	free(err);
-	assert_int_equal(cfg.timers.twait_ms, 2000);
-	assert_int_equal(cfg.timers.treject_ms, 180000);
-	assert_int_equal(cfg.timers.penalty_ms, 3 * 3600 * 1000);
-	assert_int_equal(cfg.timers.idle_http_ms, 20 * 60000);
+	assert_int_equal(cfg.base.timers.twait_ms, 2000);
+	assert_int_equal(cfg.base.timers.treject_ms, 180000);
+	assert_int_equal(cfg.base.timers.penalty_ms, 3 * 3600 * 1000);
+	assert_int_equal(cfg.base.timers.idle_http_ms, 20 * 60000);
 	assert_int_equal(cfg.bindings, 65536);
-	assert_int_equal(cfg.punt_ring, 4096);
-	assert_int_equal(cfg.neigh_hold, 8);
-	assert_int_equal(cfg.burst, 32);
+	assert_int_equal(cfg.base.punt_ring, 4096);
+	assert_int_equal(cfg.base.neigh_hold, 8);
+	assert_int_equal(cfg.base.burst, 32);
 	assert_int_equal(cfg.max_skew_ms, 30000);
-	assert_int_equal(cfg.stats_interval_ms, 0);
+	assert_int_equal(cfg.base.stats_interval_ms, 0);
 	assert_int_equal(cfg.n_gateway_keys, 0);
 	wp_config_clear(&cfg);
 }
@@ -155,7 +155,7 @@ test_bad_file_all_problems_reported(void **state)
 	assert_has(err, path);
 	free(err);
 	/* Nothing is left behind by a failed load. */
-	assert_int_equal(cfg.n_ports, 0);
+	assert_int_equal(cfg.base.n_ports, 0);
 	assert_null(cfg.gateway_keys);
 }
 
