@@ -56,9 +56,9 @@ main(int argc, char **argv)
 				    .start_ports = true };
 	app = ngw_app_create(&cfg, &start);
 	if (app != NULL) {
-		for (i = 0; i < app->n_ports; i++)
-			port_ids[n_ports++] = app->ports[i].id;
-		for (i = 0; i < app->n_workers; i++)
+		for (i = 0; i < app->base.n_ports; i++)
+			port_ids[n_ports++] = app->base.ports[i].id;
+		for (i = 0; i < app->base.n_workers; i++)
 			workers[i] = app->workers[i];
 		if (ngw_telemetry_register(app) != 0)
 			fprintf(stderr, "aves-natgw: telemetry commands not registered\n");

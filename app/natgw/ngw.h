@@ -34,6 +34,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "aves_appliance.h"
 #include "aves_auth.h"
 #include "aves_ctrl.h"
 #include "aves_flow.h"
@@ -233,9 +234,6 @@ enum ngw_local_kind {
 };
 #define NGW_LOCAL_SHIFT 20
 #define NGW_LOCAL_INDEX_MASK ((1u << NGW_LOCAL_SHIFT) - 1)
-/** port_index[] value of a port id that is not ours. */
-#define NGW_NO_PORT 0xff
-
 /** Kinds of punted packet. */
 enum ngw_punt_kind {
 	NGW_PUNT_ARP = 1,	/**< ARP frame (data at Ethernet) */
@@ -247,22 +245,13 @@ enum ngw_punt_kind {
 struct ngw_worker;
 struct ngw_control;
 
-/** One port as the lcores see it. */
-struct ngw_port {
-	uint16_t id;		/**< DPDK port id */
-	uint16_t n_rxq;		/**< RX queues (n_workers, or n_workers + 1: see redirect) */
-	uint16_t mtu;
-	uint8_t side;		/**< enum ngw_side */
-	uint8_t prefix_len;
-	uint32_t addr;		/**< interface address (the outside port's: at start) */
-	struct rte_ether_addr mac;
-};
-
 /** Everything the lcores share. */
 struct ngw_app {
+	struct aves_appliance base;	/**< pools (big: reassembled datagrams), ports, routes,
+					 *   neighbours, rings, counters; base.local holds the
+					 *   inside addresses (R is public_addr) */
 	/** The configuration, secrets wiped. */
 	struct ngw_config cfg;
-	struct aves_session_timers timers;
 
 	/** The public address R (network order). Control lcore stores, workers load. */
 	_Atomic uint32_t public_addr;
@@ -270,38 +259,25 @@ struct ngw_app {
 	 *  takes it (exchange) and applies it. */
 	_Atomic uint32_t public_request;
 
-	uint16_t n_ports;
-	bool ports_started;
 	uint8_t outside;			/**< index of the outside port */
-	struct ngw_port ports[NGW_PORTS_MAX];
-	uint8_t port_index[RTE_MAX_ETHPORTS];	/**< port id -> index, or NGW_NO_PORT */
-	/** See wp.h: drivers that pair RX with TX queues deliver to the control lcore's queue
-	 *  too; it drains that queue into this ring for worker 0. NULL when not needed. */
-	struct rte_ring *redirect;
 
-	struct aves_addr_map *local;		/**< inside addresses (R is public_addr) */
-	struct aves_route_table *routes;
-	struct aves_neigh_table *neigh;
 	struct aves_table *sessions;		/**< O -> struct ngw_session */
 	struct aves_table *inbound;		/**< struct ngw_in_key -> struct ngw_ref */
 	struct aves_table *trust;		/**< W -> struct ngw_trust */
-	struct rte_rcu_qsbr *qsbr;
-	struct rte_ring *punt;
-	struct rte_mempool *pool;
-	struct rte_mempool *indirect;		/**< fragments' payload references */
-	struct rte_mempool *big;		/**< reassembled datagrams, 64 KB each */
 
 	struct aves_keyring *keys;		/**< the gateway's own keys */
 	struct aves_ratelimit icmp_limit;	/**< ICMP errors the gateway originates */
 
-	uint32_t n_workers;
 	struct ngw_worker *workers[NGW_WORKERS_MAX];
 	struct ngw_control *control;
-
-	/** Counters, [0..n_workers) the workers', [n_workers] the control lcore's. */
-	struct ngw_stats *stats[NGW_WORKERS_MAX + 1];
-	struct aves_port_ctr *port_ctr[NGW_WORKERS_MAX + 1];	/**< = &stats[l]->port[0] */
 };
+
+/** Lcore @p l's counters (workers 0..n_workers-1, the control lcore n_workers). Any thread. */
+static inline struct ngw_stats *
+ngw_lcore_stats(const struct ngw_app *app, uint32_t l)
+{
+	return app->base.stats[l];
+}
 
 /** Start-up parameters that are not in the file (clocks, for reproducible tests). */
 struct ngw_start {
@@ -347,7 +323,7 @@ static inline bool
 ngw_session_usable(const struct ngw_app *app, const struct ngw_session *s, uint32_t pub,
 		   uint64_t now)
 {
-	return !aves_live_expired(&s->live, &app->timers, now) &&
+	return !aves_live_expired(&s->live, &app->base.timers, now) &&
 	       (s->kind != NGW_NAPT || s->t_src == pub);
 }
 

@@ -38,7 +38,7 @@ ngw_control_create(struct ngw_app *app, uint64_t wall_us)
 
 	if (c == NULL)
 		return NULL;
-	if (ngw_lcore_init(&c->lc, app, app->n_workers, true) != 0) {
+	if (ngw_lcore_init(&c->lc, app, app->base.n_workers, true) != 0) {
 		rte_free(c);
 		return NULL;
 	}
@@ -167,7 +167,7 @@ session_delete(struct ngw_control *c, struct ngw_session *s, enum ngw_ctr why)
 static enum ngw_ctr
 unusable_reason(const struct ngw_app *app, const struct ngw_session *s, uint64_t now)
 {
-	return aves_live_expired(&s->live, &app->timers, now) ? NGW_CTR_SESSIONS_EXPIRED :
+	return aves_live_expired(&s->live, &app->base.timers, now) ? NGW_CTR_SESSIONS_EXPIRED :
 								NGW_CTR_SESSIONS_RETIRED;
 }
 
@@ -313,8 +313,8 @@ napt_input(struct ngw_control *c, struct rte_mbuf *m, uint16_t in_port, uint64_t
 	}
 	if (s != NULL)
 		session_delete(c, s, unusable_reason(app, s, now));
-	if (aves_route_lookup(app->routes, pkt.key.dst, &hop) != 0 ||
-	    app->port_index[hop.port] != app->outside) {
+	if (aves_route_lookup(app->base.routes, pkt.key.dst, &hop) != 0 ||
+	    app->base.port_index[hop.port] != app->outside) {
 		ngw_drop(lc, NGW_CTR_NOT_NAT, m);
 		return;
 	}
@@ -376,12 +376,12 @@ inner_sane(const struct ngw_app *app, const struct aves_pkt *pkt, struct aves_ho
 	struct aves_hop from_a;
 	uint32_t value;
 
-	return aves_route_lookup(app->routes, pkt->key.dst, to_b) == 0 &&
-	       app->port_index[to_b->port] != app->outside &&
-	       aves_addr_map_lookup(app->local, pkt->key.dst, &value) != 0 &&
+	return aves_route_lookup(app->base.routes, pkt->key.dst, to_b) == 0 &&
+	       app->base.port_index[to_b->port] != app->outside &&
+	       aves_addr_map_lookup(app->base.local, pkt->key.dst, &value) != 0 &&
 	       pkt->key.dst != ngw_public(app) &&
-	       aves_route_lookup(app->routes, pkt->key.src, &from_a) == 0 &&
-	       app->port_index[from_a.port] == app->outside &&
+	       aves_route_lookup(app->base.routes, pkt->key.src, &from_a) == 0 &&
+	       app->base.port_index[from_a.port] == app->outside &&
 	       pkt->key.src != ngw_public(app);
 }
 
@@ -419,7 +419,7 @@ aves_input(struct ngw_control *c, struct rte_mbuf *m, uint32_t w, uint64_t now)
 		return;
 	}
 	if (kind == NGW_AVES_MH) {
-		if (!mh_port(c, &pkt, app->ports[app->port_index[to_b.port]].addr, &o)) {
+		if (!mh_port(c, &pkt, app->base.ports[app->base.port_index[to_b.port]].addr, &o)) {
 			ngw_drop(lc, NGW_CTR_PORTS_EXHAUSTED, m);
 			return;
 		}
@@ -471,7 +471,7 @@ apply_public_request(struct ngw_control *c, uint64_t now)
 
 	if (req == 0 || req == ngw_public(app))
 		return 0;
-	if (aves_neigh_port_readdress(app->neigh, app->ports[app->outside].id, req) != 0)
+	if (aves_neigh_port_readdress(app->base.neigh, app->base.ports[app->outside].id, req) != 0)
 		return 0;
 	atomic_store_explicit(&app->public_addr, req, memory_order_release);
 	c->lc.st->ctr[NGW_CTR_PUBLIC_CHANGES]++;
@@ -506,7 +506,7 @@ register_send(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 		/* From R's tunnel port: NAPT never hands it out, so no session shares it. */
 		if (aves_ctrl_serial_next(&c->serial, &msg.serial) != 0 ||
 		    (len = aves_ctrl_encode(lc->auth, c->reg_key, &msg, buf, sizeof(buf))) < 0 ||
-		    (m = aves_build_udp(app->pool, pub, (uint16_t)app->cfg.tunnel_port,
+		    (m = aves_build_udp(app->base.pool, pub, (uint16_t)app->cfg.tunnel_port,
 					app->cfg.servers[i], (uint16_t)app->cfg.register_port, buf,
 					(uint16_t)len, lc->ip_id++)) == NULL) {
 			lc->st->ctr[NGW_CTR_REGISTER_FAILED]++;
@@ -569,12 +569,12 @@ drain_own_queues(struct ngw_control *c)
 	struct rte_mbuf *pkts[NGW_BURST_MAX];
 	unsigned int p, n, put, total = 0;
 
-	for (p = 0; p < app->n_ports; p++) {
-		if (app->ports[p].n_rxq <= app->n_workers)
+	for (p = 0; p < app->base.n_ports; p++) {
+		if (app->base.ports[p].n_rxq <= app->base.n_workers)
 			continue;
-		n = rte_eth_rx_burst(app->ports[p].id, (uint16_t)app->n_workers, pkts,
+		n = rte_eth_rx_burst(app->base.ports[p].id, (uint16_t)app->base.n_workers, pkts,
 				     (uint16_t)app->cfg.base.burst);
-		put = rte_ring_sp_enqueue_burst(app->redirect, (void **)pkts, n, NULL);
+		put = rte_ring_sp_enqueue_burst(app->base.redirect, (void **)pkts, n, NULL);
 		while (put < n)
 			ngw_drop(&c->lc, NGW_CTR_REDIRECT_FULL, pkts[--n]);
 		total += n;
@@ -592,11 +592,11 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 
 	ngw_lcore_burst_begin(lc);
 	work = apply_public_request(c, now);
-	n = aves_punt_take(app->punt, d, app->cfg.base.burst, NULL);
+	n = aves_punt_take(app->base.punt, d, app->cfg.base.burst, NULL);
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
 		case NGW_PUNT_ARP:
-			aves_neigh_arp_input(app->neigh, &lc->tx, d[i].port, d[i].m, now);
+			aves_neigh_arp_input(app->base.neigh, &lc->tx, d[i].port, d[i].m, now);
 			break;
 		case NGW_PUNT_NAPT:
 			napt_input(c, d[i].m, d[i].port, now);
@@ -605,7 +605,7 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 			aves_input(c, d[i].m, d[i].arg, now);
 			break;
 		case NGW_PUNT_HOLD:
-			aves_neigh_output(app->neigh, &lc->tx, d[i].port, d[i].arg, d[i].m, now);
+			aves_neigh_output(app->base.neigh, &lc->tx, d[i].port, d[i].arg, d[i].m, now);
 			break;
 		default:
 			ngw_drop(lc, NGW_CTR_CTRL_MALFORMED, d[i].m);
@@ -613,10 +613,10 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 		}
 	}
 	work += n + register_due(c, now, wall_ms);
-	if (app->redirect != NULL)
+	if (app->base.redirect != NULL)
 		work += drain_own_queues(c);
 	work += sweep_sessions(c, now) + sweep_trust(c, now);
-	work += aves_neigh_timers(app->neigh, &lc->tx, now, app->cfg.base.sweep_budget);
+	work += aves_neigh_timers(app->base.neigh, &lc->tx, now, app->cfg.base.sweep_budget);
 	aves_table_reclaim(app->sessions);
 	aves_table_reclaim(app->inbound);
 	aves_table_reclaim(app->trust);
@@ -642,9 +642,9 @@ ngw_control_start(struct ngw_control *c, uint64_t now)
 	uint16_t port;
 	uint8_t len;
 
-	for (i = 0; aves_route_get(app->routes, i, &prefix, &len, &gateway, &port) == 0; i++)
+	for (i = 0; aves_route_get(app->base.routes, i, &prefix, &len, &gateway, &port) == 0; i++)
 		if (gateway != 0)
-			aves_neigh_resolve(app->neigh, &c->lc.tx, port, gateway, now);
+			aves_neigh_resolve(app->base.neigh, &c->lc.tx, port, gateway, now);
 	aves_tx_flush(&c->lc.tx);
 	/* A gateway that starts may have a new address: register at once, then fast. */
 	c->next_register_ms = now;

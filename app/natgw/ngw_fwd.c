@@ -34,7 +34,7 @@ ngw_lcore_init(struct ngw_lcore *lc, struct ngw_app *app, uint32_t idx, bool is_
 	lc->auth = aves_auth_ctx_create();
 	if (lc->auth == NULL)
 		return -ENOMEM;
-	lc->st = app->stats[idx];
+	lc->st = app->base.stats[idx];
 	aves_tx_init(&lc->tx, (uint16_t)idx, lc->st->port);
 	return 0;
 }
@@ -59,7 +59,7 @@ ngw_punt_flush(struct ngw_lcore *lc)
 
 	if (lc->n_punt == 0)
 		return;
-	put = aves_punt_put(lc->app->punt, lc->punt, lc->n_punt);
+	put = aves_punt_put(lc->app->base.punt, lc->punt, lc->n_punt);
 	for (i = put; i < lc->n_punt; i++)
 		ngw_drop(lc, NGW_CTR_PUNT_FULL, lc->punt[i].m);
 	lc->n_punt = 0;
@@ -72,7 +72,7 @@ egress(struct ngw_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uin
 	struct ngw_app *app = lc->app;
 
 	if (!lc->nh_valid || lc->nh_port != hop->port || lc->nh_ip != hop->nh) {
-		switch (aves_neigh_lookup(app->neigh, hop->port, hop->nh, &lc->nh_mac)) {
+		switch (aves_neigh_lookup(app->base.neigh, hop->port, hop->nh, &lc->nh_mac)) {
 		case AVES_NEIGH_OK:
 			lc->nh_valid = true;
 			lc->nh_port = hop->port;
@@ -81,7 +81,7 @@ egress(struct ngw_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uin
 		case AVES_NEIGH_PENDING:
 			lc->nh_valid = false;
 			if (lc->is_control)
-				aves_neigh_output(app->neigh, &lc->tx, hop->port, hop->nh, m, now);
+				aves_neigh_output(app->base.neigh, &lc->tx, hop->port, hop->nh, m, now);
 			else
 				ngw_punt(lc, m, NGW_PUNT_HOLD, hop->port, hop->nh,
 					 NGW_CTR_PUNT_HOLD);
@@ -92,7 +92,7 @@ egress(struct ngw_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uin
 			return;
 		}
 	}
-	if (aves_eth_prepend(m, aves_neigh_port_mac(app->neigh, hop->port), &lc->nh_mac,
+	if (aves_eth_prepend(m, aves_neigh_port_mac(app->base.neigh, hop->port), &lc->nh_mac,
 			     RTE_ETHER_TYPE_IPV4) != 0) {
 		ngw_drop(lc, NGW_CTR_NO_HEADROOM, m);
 		return;
@@ -114,7 +114,7 @@ fragment(struct ngw_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, u
 
 	m->l2_len = 0;
 	m->l3_len = (uint16_t)rte_ipv4_hdr_len(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
-	n = rte_ipv4_fragment_packet(m, out, NGW_FRAGS_MAX, hop->mtu, app->pool, app->indirect);
+	n = rte_ipv4_fragment_packet(m, out, NGW_FRAGS_MAX, hop->mtu, app->base.pool, app->base.indirect);
 	if (n < 0) {
 		ngw_drop(lc, NGW_CTR_FRAG_FAILED, m);
 		return;
@@ -146,7 +146,7 @@ ngw_send(struct ngw_lcore *lc, struct rte_mbuf *m, uint64_t now)
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	struct aves_hop hop;
 
-	if (aves_route_lookup(lc->app->routes, ip->dst_addr, &hop) != 0) {
+	if (aves_route_lookup(lc->app->base.routes, ip->dst_addr, &hop) != 0) {
 		ngw_drop(lc, NGW_CTR_NO_ROUTE, m);
 		return;
 	}
@@ -187,7 +187,7 @@ ngw_frag_needed(struct ngw_lcore *lc, const struct rte_mbuf *orig, uint32_t src,
 		lc->st->ctr[NGW_CTR_ICMP_LIMITED]++;
 		return;
 	}
-	r = aves_build_icmp_error(app->pool, rte_pktmbuf_mtod(orig, const uint8_t *),
+	r = aves_build_icmp_error(app->base.pool, rte_pktmbuf_mtod(orig, const uint8_t *),
 				  rte_pktmbuf_data_len(orig), src, ICMP_DEST_UNREACH,
 				  ICMP_FRAG_NEEDED, mtu, lc->ip_id++, &refusal);
 	if (r != NULL) {

@@ -134,16 +134,16 @@ ngw_forward_out(struct ngw_lcore *lc, struct rte_mbuf *m, struct aves_pkt *pkt,
 
 	if (!error)
 		touch(s, pkt, true, now);
-	if (aves_route_lookup(app->routes, s->t_dst, &hop) != 0) {
+	if (aves_route_lookup(app->base.routes, s->t_dst, &hop) != 0) {
 		ngw_drop(lc, NGW_CTR_NO_ROUTE, m);
 		return;
 	}
 	trim(m, pkt);
 	if (pkt->ip_len > hop.mtu && (pkt->flags & AVES_PKT_F_DF)) {
-		uint8_t idx = app->port_index[in_port];
+		uint8_t idx = app->base.port_index[in_port];
 
-		ngw_frag_needed(lc, m, idx != NGW_NO_PORT ? app->ports[idx].addr :
-			       app->ports[app->outside].addr, hop.mtu, now);
+		ngw_frag_needed(lc, m, idx != AVES_APP_NO_PORT ? app->base.ports[idx].addr :
+			       app->base.ports[app->outside].addr, hop.mtu, now);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -164,7 +164,7 @@ ngw_forward_in(struct ngw_lcore *lc, struct rte_mbuf *m, struct aves_pkt *pkt,
 
 	if (!error)
 		touch(s, pkt, false, now);
-	if (aves_route_lookup(app->routes, s->orig.src, &hop) != 0) {
+	if (aves_route_lookup(app->base.routes, s->orig.src, &hop) != 0) {
 		ngw_drop(lc, NGW_CTR_NO_ROUTE, m);
 		return;
 	}

@@ -54,9 +54,9 @@ sum_group(const struct ngw_app *app, size_t off, unsigned int n, uint64_t *out)
 	const uint64_t *bases[NGW_WORKERS_MAX + 1];
 	uint32_t l;
 
-	for (l = 0; l <= app->n_workers; l++)
-		bases[l] = (const uint64_t *)((const char *)app->stats[l] + off);
-	aves_ctr_sum(out, n, bases, app->n_workers + 1);
+	for (l = 0; l <= app->base.n_workers; l++)
+		bases[l] = (const uint64_t *)((const char *)app->base.stats[l] + off);
+	aves_ctr_sum(out, n, bases, app->base.n_workers + 1);
 }
 
 static int
@@ -90,14 +90,14 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	ret |= GROUP_(d, "aves_rx", tunnel.rx, rx_names);
 	ret |= GROUP_(d, "reasm", tunnel.reasm, reasm_names);
 	ret |= GROUP_(d, "icmp_refusal", icmp_refusal, refusal_names);
-	aves_neigh_counters(app->neigh, neigh);
+	aves_neigh_counters(app->base.neigh, neigh);
 	ret |= aves_tel_add_counters(d, "neighbours", aves_neigh_ctr_names, neigh,
 				     AVES_NEIGH_CTR_MAX);
-	for (i = 0; i < app->n_ports; i++)
-		port_ids[i] = app->ports[i].id;
-	for (i = 0; i <= app->n_workers; i++)
-		ports[i] = app->port_ctr[i];
-	ret |= aves_tel_add_ports(d, "ports", port_ids, app->n_ports, ports, app->n_workers + 1);
+	for (i = 0; i < app->base.n_ports; i++)
+		port_ids[i] = app->base.ports[i].id;
+	for (i = 0; i <= app->base.n_workers; i++)
+		ports[i] = app->base.port_ctr[i];
+	ret |= aves_tel_add_ports(d, "ports", port_ids, app->base.n_ports, ports, app->base.n_workers + 1);
 	return ret == 0 ? 0 : -1;
 }
 
@@ -138,7 +138,7 @@ cmd_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "aves_multihomed",
 				  ngw_control_sessions(app->control, NGW_AVES_MH));
 	rte_tel_data_add_dict_u64(d, "trusted_waypoints", aves_table_count(app->trust));
-	rte_tel_data_add_dict_u64(d, "neighbours", aves_neigh_count(app->neigh));
+	rte_tel_data_add_dict_u64(d, "neighbours", aves_neigh_count(app->base.neigh));
 	ret = add_table(d, "session_table", app->sessions);
 	ret |= add_table(d, "inbound_table", app->inbound);
 	ret |= add_table(d, "trust_table", app->trust);
@@ -206,10 +206,10 @@ ngw_summary(const struct ngw_app *app, char *buf, size_t cap)
 	uint32_t l, p;
 
 	sum_group(app, offsetof(struct ngw_stats, ctr), NGW_CTR_MAX, c);
-	for (l = 0; l <= app->n_workers; l++)
-		for (p = 0; p < app->n_ports; p++) {
-			rx += aves_ctr_read(&app->port_ctr[l][app->ports[p].id].rx_pkts);
-			tx += aves_ctr_read(&app->port_ctr[l][app->ports[p].id].tx_pkts);
+	for (l = 0; l <= app->base.n_workers; l++)
+		for (p = 0; p < app->base.n_ports; p++) {
+			rx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].rx_pkts);
+			tx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].tx_pkts);
 		}
 	snprintf(buf, cap,
 		 "rx %" PRIu64 " tx %" PRIu64 " napt out %" PRIu64 " in %" PRIu64

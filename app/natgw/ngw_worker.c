@@ -57,7 +57,7 @@ ngw_worker_create(struct ngw_app *app, uint32_t idx)
 		.trusted = { .max_datagrams = cfg->reasm_trusted_datagrams,
 			     .max_per_source = cfg->reasm_trusted_per_source },
 		.timeout_cycles = cfg->reasm_timeout_ms, /* `now` is in milliseconds here */
-		.linear_pool = app->big,
+		.linear_pool = app->base.big,
 		.socket_id = SOCKET_ID_ANY,
 	};
 	struct ngw_worker *w;
@@ -70,7 +70,7 @@ ngw_worker_create(struct ngw_app *app, uint32_t idx)
 		return NULL;
 	}
 	w->reasm = aves_reasm_create(&rp);
-	if (w->reasm == NULL || rte_rcu_qsbr_thread_register(app->qsbr, idx) != 0) {
+	if (w->reasm == NULL || rte_rcu_qsbr_thread_register(app->base.qsbr, idx) != 0) {
 		ngw_worker_free(w);
 		return NULL;
 	}
@@ -97,7 +97,7 @@ ngw_worker_free(struct ngw_worker *w)
 
 	if (w == NULL)
 		return;
-	rte_rcu_qsbr_thread_unregister(w->lc.app->qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_unregister(w->lc.app->base.qsbr, w->lc.idx);
 	batch_free(&w->out);
 	batch_free(&w->in);
 	for (i = 0; i < w->tun.n; i++)
@@ -110,13 +110,13 @@ ngw_worker_free(struct ngw_worker *w)
 void
 ngw_worker_online(struct ngw_worker *w)
 {
-	rte_rcu_qsbr_thread_online(w->lc.app->qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_online(w->lc.app->base.qsbr, w->lc.idx);
 }
 
 void
 ngw_worker_offline(struct ngw_worker *w)
 {
-	rte_rcu_qsbr_thread_offline(w->lc.app->qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_offline(w->lc.app->base.qsbr, w->lc.idx);
 }
 
 uint32_t
@@ -293,7 +293,7 @@ is_local(const struct ngw_worker *w, uint32_t addr)
 {
 	uint32_t value;
 
-	return addr == w->pub || aves_addr_map_lookup(w->lc.app->local, addr, &value) == 0;
+	return addr == w->pub || aves_addr_map_lookup(w->lc.app->base.local, addr, &value) == 0;
 }
 
 /* Echo, timestamp, information and address mask requests (RFC 792, RFC 950). */
@@ -329,9 +329,9 @@ out_miss(struct ngw_worker *w, struct rte_mbuf *m, struct aves_pkt *pkt, uint16_
 	 * we sent). */
 	if (aves_ipv4_first_octet(dst) >= 224 ||
 	    (pkt->key.proto == IPPROTO_ICMP && !icmp_request(pkt)) ||
-	    aves_route_lookup(app->routes, dst, &hop) != 0 ||
-	    app->port_index[hop.port] == NGW_NO_PORT ||
-	    app->ports[app->port_index[hop.port]].side != NGW_OUTSIDE) {
+	    aves_route_lookup(app->base.routes, dst, &hop) != 0 ||
+	    app->base.port_index[hop.port] == AVES_APP_NO_PORT ||
+	    app->cfg.side[app->base.port_index[hop.port]] != NGW_OUTSIDE) {
 		ngw_drop(lc, NGW_CTR_RX_NOT_FORWARDED, m);
 		return;
 	}
@@ -402,7 +402,7 @@ ip_input(struct ngw_worker *w, uint16_t port, uint8_t side, struct rte_mbuf *m, 
 	if (pkt.key.dst != w->pub) {
 		uint32_t value;
 
-		if (aves_addr_map_lookup(app->local, pkt.key.dst, &value) == 0)
+		if (aves_addr_map_lookup(app->base.local, pkt.key.dst, &value) == 0)
 			ngw_local_input(lc, m, &pkt, now);
 		else
 			ngw_drop(lc, NGW_CTR_RX_NOT_LOCAL, m);
@@ -441,9 +441,9 @@ ngw_worker_process(struct ngw_worker *w, uint16_t port, struct rte_mbuf **pkts, 
 {
 	struct ngw_lcore *lc = &w->lc;
 	struct ngw_app *app = lc->app;
-	const struct rte_ether_addr *mine = aves_neigh_port_mac(app->neigh, port);
-	uint8_t idx = app->port_index[port];
-	uint8_t side = idx != NGW_NO_PORT ? app->ports[idx].side : NGW_OUTSIDE;
+	const struct rte_ether_addr *mine = aves_neigh_port_mac(app->base.neigh, port);
+	uint8_t idx = app->base.port_index[port];
+	uint8_t side = idx != AVES_APP_NO_PORT ? app->cfg.side[idx] : NGW_OUTSIDE;
 	uint16_t i;
 
 	ngw_lcore_burst_begin(lc);
@@ -453,7 +453,7 @@ ngw_worker_process(struct ngw_worker *w, uint16_t port, struct rte_mbuf **pkts, 
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
 		aves_tx_count_rx(&lc->tx, port, m->pkt_len);
-		if (idx == NGW_NO_PORT) {
+		if (idx == AVES_APP_NO_PORT) {
 			ngw_drop(lc, NGW_CTR_RX_NOT_OURS, m);
 			continue;
 		}
@@ -494,7 +494,7 @@ static unsigned int
 redirected(struct ngw_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[NGW_BURST_MAX];
-	unsigned int n = rte_ring_sc_dequeue_burst(w->lc.app->redirect, (void **)pkts,
+	unsigned int n = rte_ring_sc_dequeue_burst(w->lc.app->base.redirect, (void **)pkts,
 						   w->lc.app->cfg.base.burst, NULL);
 	unsigned int start, end;
 
@@ -515,20 +515,20 @@ ngw_worker_poll(struct ngw_worker *w, uint64_t now)
 	struct rte_mbuf *pkts[NGW_BURST_MAX];
 	unsigned int total = 0, p;
 
-	for (p = 0; p < app->n_ports; p++) {
-		uint16_t port = app->ports[p].id;
+	for (p = 0; p < app->base.n_ports; p++) {
+		uint16_t port = app->base.ports[p].id;
 		uint16_t n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts,
 					      (uint16_t)app->cfg.base.burst);
 
 		if (n != 0)
 			total += ngw_worker_process(w, port, pkts, n, now);
 	}
-	if (lc->idx == 0 && app->redirect != NULL)
+	if (lc->idx == 0 && app->base.redirect != NULL)
 		total += redirected(w, now);
 	if (total == 0)
 		aves_reasm_expire(w->reasm, &lc->st->tunnel, now);
 	/* Every entry pointer of this iteration is dead: the control lcore may reclaim. */
-	rte_rcu_qsbr_quiescent(app->qsbr, lc->idx);
+	rte_rcu_qsbr_quiescent(app->base.qsbr, lc->idx);
 	return total;
 }
 

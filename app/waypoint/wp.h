@@ -34,6 +34,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "aves_appliance.h"
 #include "aves_auth.h"
 #include "aves_ctrl.h"
 #include "aves_flow.h"
@@ -203,63 +204,36 @@ enum wp_punt_kind {
 struct wp_worker;
 struct wp_control;
 
-/** One port as the lcores see it. */
-struct wp_port {
-	uint16_t id;		/**< DPDK port id */
-	uint16_t n_rxq;		/**< RX queues (n_workers, or n_workers + 1: see redirect) */
-	uint16_t mtu;
-	uint32_t addr;		/**< interface address */
-	struct rte_ether_addr mac;
-};
-
 /** Everything the lcores share. */
 struct wp_app {
-	struct aves_session_timers timers;
+	struct aves_appliance base;	/**< pools, ports, routes, neighbours, rings, counters */
 	uint32_t control_addr;
 	uint16_t control_port;
-	uint16_t burst;
-	uint32_t sweep_budget;
-	uint32_t stats_interval_ms;
-	uint32_t punt_ring_size;
-	uint32_t idle_pause_after, idle_sleep_after, idle_sleep_us;
-
-	uint16_t n_ports;
-	bool ports_started;
-	struct wp_port ports[WP_PORTS_MAX];
-	/**
-	 * Drivers that pair RX with TX queues (net_tap, net_af_packet) get an RX queue for the
-	 * control lcore too, and deliver traffic to it. The control lcore drains that queue
-	 * into this ring (single producer) and worker 0 (single consumer) processes what it
-	 * holds: all packet processing stays on the workers. NULL when no port needs it.
-	 */
-	struct rte_ring *redirect;
 
 	uint32_t n_addrs;
 	struct wp_addr *addrs;
 
-	struct aves_addr_map *local;
-	struct aves_route_table *routes;
-	struct aves_neigh_table *neigh;
 	struct aves_table *bindings;
 	struct aves_table *blocks;
-	struct rte_rcu_qsbr *qsbr;
-	struct rte_ring *punt;
-	struct rte_mempool *pool;
-	struct rte_mempool *indirect;
 
 	struct aves_keyring *service_keys;
 	struct aves_keyring *gateway_keys;
 	uint32_t reply_key_id;		/**< the service key ACCEPT/REJECT are tagged with */
 
-	uint32_t n_workers;
 	struct wp_worker *workers[WP_WORKERS_MAX];
 	struct wp_control *control;
 
-	/** Counters, [0..n_workers) the workers', [n_workers] the control lcore's. */
-	struct wp_stats *stats[WP_WORKERS_MAX + 1];
+	/** Per-W counters, [0..n_workers) the workers', [n_workers] the control lcore's;
+	 *  base.stats[l] is lcore l's struct wp_stats. */
 	struct wp_addr_ctr *addr_ctr[WP_WORKERS_MAX + 1];	/**< n_addrs each */
-	struct aves_port_ctr *port_ctr[WP_WORKERS_MAX + 1];	/**< = &stats[l]->port[0] */
 };
+
+/** Lcore @p l's counters (workers 0..n_workers-1, the control lcore n_workers). Any thread. */
+static inline struct wp_stats *
+wp_lcore_stats(const struct wp_app *app, uint32_t l)
+{
+	return app->base.stats[l];
+}
 
 /** Start-up parameters that are not in the file (clocks, for reproducible tests). */
 struct wp_start {
@@ -413,7 +387,7 @@ wp_flow_hash(const struct aves_flow_key *k, bool fragment)
 static inline struct wp_binding *
 wp_binding_live(const struct wp_app *app, struct wp_binding *e, uint64_t now)
 {
-	if (e == NULL || aves_live_expired(&e->live, &app->timers, now))
+	if (e == NULL || aves_live_expired(&e->live, &app->base.timers, now))
 		return NULL;
 	return e;
 }

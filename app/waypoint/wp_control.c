@@ -41,7 +41,7 @@ wp_control_create(struct wp_app *app, const struct wp_config *cfg, uint64_t wall
 
 	if (c == NULL)
 		return NULL;
-	if (wp_lcore_init(&c->lc, app, app->n_workers, true, wall_us) != 0) {
+	if (wp_lcore_init(&c->lc, app, app->base.n_workers, true, wall_us) != 0) {
 		rte_free(c);
 		return NULL;
 	}
@@ -67,8 +67,8 @@ wp_control_create(struct wp_app *app, const struct wp_config *cfg, uint64_t wall
 		.max_skew_ms = cfg->max_skew_ms,
 	};
 	aves_ctrl_serial_init(&c->serial, wall_us);
-	aves_idle_init(&c->idle, app->idle_pause_after, app->idle_sleep_after,
-		       app->idle_sleep_us);
+	aves_idle_init(&c->idle, app->base.idle_pause_after, app->base.idle_sleep_after,
+		       app->base.idle_sleep_us);
 	aves_clock_init(&c->clock);
 	return c;
 }
@@ -224,7 +224,7 @@ decide(struct wp_control *c, struct rte_mbuf *m, uint32_t w, uint64_t now)
 	ev.src = pkt.key.src;
 	ev.src_entry = e != NULL ? &e->b : NULL;
 	ev.src_block = block_status(c, w, pkt.key.src, now);
-	aves_wait_step(&c->waits[w], &app->timers, &ev, now, &res);
+	aves_wait_step(&c->waits[w], &app->base.timers, &ev, now, &res);
 	apply_result(c, w, pkt.key.src, &res);
 
 	switch (res.verdict) {
@@ -259,7 +259,7 @@ tick_waits(struct wp_control *c, uint64_t now)
 	for (w = 0; w < app->n_addrs && c->n_waiting != 0; w++) {
 		if (aves_wait_deadline(&c->waits[w]) > now)
 			continue;
-		aves_wait_tick(&c->waits[w], &app->timers, now, &res);
+		aves_wait_tick(&c->waits[w], &app->base.timers, now, &res);
 		apply_result(c, w, 0, &res);
 		n++;
 	}
@@ -297,7 +297,7 @@ reply(struct wp_control *c, uint8_t type, uint64_t setup_serial, uint32_t waypoi
 							     .reason = reason };
 	if (aves_ctrl_serial_next(&c->serial, &msg.serial) != 0 ||
 	    (len = aves_ctrl_encode(lc->auth, c->reply_key, &msg, buf, sizeof(buf))) < 0 ||
-	    (m = aves_build_udp(app->pool, app->control_addr, app->control_port, dst, dport, buf,
+	    (m = aves_build_udp(app->base.pool, app->control_addr, app->control_port, dst, dport, buf,
 				(uint16_t)len, lc->ip_id++)) == NULL) {
 		lc->st->ctr[WP_CTR_REPLY_FAILED]++;
 		return;
@@ -319,7 +319,7 @@ setup_sane(const struct wp_app *app, const struct aves_ctrl_setup *s)
 
 	return !aves_ipv4_martian_src(s->initiator) && !aves_ipv4_martian_src(s->gateway) &&
 	       !aves_ipv4_martian_src(s->responder) &&
-	       aves_addr_map_lookup(app->local, s->gateway, &value) != 0;
+	       aves_addr_map_lookup(app->base.local, s->gateway, &value) != 0;
 }
 
 static void
@@ -345,12 +345,12 @@ setup_input(struct wp_control *c, const struct aves_ctrl_msg *msg, uint32_t from
 		REJECT_(BAD_REQUEST);
 	/* More than three quarters of the ring still to read: tell the DNS front end to try
 	 * another waypoint now rather than after its timeout. */
-	if ((uint64_t)c->backlog * 4 > (uint64_t)app->punt_ring_size * 3)
+	if ((uint64_t)c->backlog * 4 > (uint64_t)app->base.punt_ring_size * 3)
 		REJECT_(OVERLOAD);
 
 	machine = &c->waits[w];
 	/* A wait that is over ends first, so the checks below see W as it is at now. */
-	aves_wait_tick(machine, &app->timers, now, &res);
+	aves_wait_tick(machine, &app->base.timers, now, &res);
 	apply_result(c, (uint32_t)w, 0, &res);
 
 	memset(&ev, 0, sizeof(ev));
@@ -370,7 +370,7 @@ setup_input(struct wp_control *c, const struct aves_ctrl_msg *msg, uint32_t from
 		ev.src_entry = e != NULL ? &e->b : NULL;
 		ev.src_block = block_status(c, (uint32_t)w, s->initiator, now);
 	}
-	aves_wait_step(machine, &app->timers, &ev, now, &res);
+	aves_wait_step(machine, &app->base.timers, &ev, now, &res);
 	apply_result(c, (uint32_t)w, s->initiator, &res);
 	lc->st->verdict[res.verdict]++;
 
@@ -380,7 +380,7 @@ setup_input(struct wp_control *c, const struct aves_ctrl_msg *msg, uint32_t from
 				      memory_order_release);
 		c->n_waiting++;
 		lc->st->ctr[WP_CTR_WAITS_STARTED]++;
-		reply(c, AVES_CTRL_ACCEPT, msg->serial, s->waypoint, app->timers.twait_ms, 0, from,
+		reply(c, AVES_CTRL_ACCEPT, msg->serial, s->waypoint, app->base.timers.twait_ms, 0, from,
 		      from_port, now, wall_ms);
 		return;
 	case AVES_VERDICT_SETUP_ACCEPT_NEW:
@@ -441,7 +441,7 @@ sweep_bindings(struct wp_control *c, uint64_t now)
 	struct wp_app *app = c->lc.app;
 	unsigned int visited, n = 0;
 
-	for (visited = 0; visited < app->sweep_budget; visited++) {
+	for (visited = 0; visited < app->base.sweep_budget; visited++) {
 		const void *key;
 		void *entry;
 
@@ -464,7 +464,7 @@ sweep_blocks(struct wp_control *c, uint64_t now)
 	struct wp_app *app = c->lc.app;
 	unsigned int visited, n = 0;
 
-	for (visited = 0; visited < app->sweep_budget; visited++) {
+	for (visited = 0; visited < app->base.sweep_budget; visited++) {
 		const void *key;
 		void *entry;
 
@@ -493,11 +493,11 @@ drain_own_queues(struct wp_control *c)
 	struct rte_mbuf *pkts[WP_BURST_MAX];
 	unsigned int p, n, put, total = 0;
 
-	for (p = 0; p < app->n_ports; p++) {
-		if (app->ports[p].n_rxq <= app->n_workers)
+	for (p = 0; p < app->base.n_ports; p++) {
+		if (app->base.ports[p].n_rxq <= app->base.n_workers)
 			continue;
-		n = rte_eth_rx_burst(app->ports[p].id, (uint16_t)app->n_workers, pkts, app->burst);
-		put = rte_ring_sp_enqueue_burst(app->redirect, (void **)pkts, n, NULL);
+		n = rte_eth_rx_burst(app->base.ports[p].id, (uint16_t)app->base.n_workers, pkts, app->base.burst);
+		put = rte_ring_sp_enqueue_burst(app->base.redirect, (void **)pkts, n, NULL);
 		while (put < n)
 			wp_drop(&c->lc, WP_CTR_REDIRECT_FULL, pkts[--n]);
 		total += n;
@@ -514,20 +514,20 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	unsigned int n, i, work;
 
 	wp_lcore_burst_begin(lc);
-	n = aves_punt_take(app->punt, d, app->burst, &c->backlog);
+	n = aves_punt_take(app->base.punt, d, app->base.burst, &c->backlog);
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
 		case WP_PUNT_CTRL:
 			control_input(c, d[i].m, now, wall_ms);
 			break;
 		case WP_PUNT_ARP:
-			aves_neigh_arp_input(app->neigh, &lc->tx, d[i].port, d[i].m, now);
+			aves_neigh_arp_input(app->base.neigh, &lc->tx, d[i].port, d[i].m, now);
 			break;
 		case WP_PUNT_DECIDE:
 			decide(c, d[i].m, d[i].arg, now);
 			break;
 		case WP_PUNT_HOLD:
-			aves_neigh_output(app->neigh, &lc->tx, d[i].port, d[i].arg, d[i].m, now);
+			aves_neigh_output(app->base.neigh, &lc->tx, d[i].port, d[i].arg, d[i].m, now);
 			break;
 		default:
 			wp_drop(lc, WP_CTR_CTRL_MALFORMED, d[i].m);
@@ -535,10 +535,10 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 		}
 	}
 	work = n + tick_waits(c, now);
-	if (app->redirect != NULL)
+	if (app->base.redirect != NULL)
 		work += drain_own_queues(c);
 	work += sweep_bindings(c, now) + sweep_blocks(c, now);
-	work += aves_neigh_timers(app->neigh, &lc->tx, now, app->sweep_budget);
+	work += aves_neigh_timers(app->base.neigh, &lc->tx, now, app->base.sweep_budget);
 	aves_table_reclaim(app->bindings);
 	aves_table_reclaim(app->blocks);
 	{
@@ -551,14 +551,14 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	wp_fwd_flush(lc, now);
 	aves_tx_flush(&lc->tx);
 
-	if (app->stats_interval_ms != 0 && now >= c->next_log_ms) {
+	if (app->base.stats_interval_ms != 0 && now >= c->next_log_ms) {
 		char line[512];
 
 		if (c->next_log_ms != 0) {
 			wp_summary(app, line, sizeof(line));
 			WP_LOG(INFO, "%s", line);
 		}
-		c->next_log_ms = now + app->stats_interval_ms;
+		c->next_log_ms = now + app->base.stats_interval_ms;
 	}
 	return work;
 }
@@ -571,9 +571,9 @@ wp_control_start(struct wp_control *c, uint64_t now)
 	uint16_t port;
 	uint8_t len;
 
-	for (i = 0; aves_route_get(app->routes, i, &prefix, &len, &gateway, &port) == 0; i++)
+	for (i = 0; aves_route_get(app->base.routes, i, &prefix, &len, &gateway, &port) == 0; i++)
 		if (gateway != 0)
-			aves_neigh_resolve(app->neigh, &c->lc.tx, port, gateway, now);
+			aves_neigh_resolve(app->base.neigh, &c->lc.tx, port, gateway, now);
 	aves_tx_flush(&c->lc.tx);
 }
 

@@ -37,11 +37,11 @@ wp_lcore_init(struct wp_lcore *lc, struct wp_app *app, uint32_t idx, bool is_con
 	if (lc->auth == NULL)
 		return -ENOMEM;
 	/* Every lcore is a sender with its own identification and sequence space. */
-	if (aves_encap_ctx_init(&lc->encap, idx, app->n_workers + 1, wall_us) != 0) {
+	if (aves_encap_ctx_init(&lc->encap, idx, app->base.n_workers + 1, wall_us) != 0) {
 		aves_auth_ctx_free(lc->auth);
 		return -EINVAL;
 	}
-	lc->st = app->stats[idx];
+	lc->st = app->base.stats[idx];
 	lc->actr = app->addr_ctr[idx];
 	aves_tx_init(&lc->tx, (uint16_t)idx, lc->st->port);
 	return 0;
@@ -69,7 +69,7 @@ egress(struct wp_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uint
 	struct wp_app *app = lc->app;
 
 	if (!lc->nh_valid || lc->nh_port != hop->port || lc->nh_ip != hop->nh) {
-		switch (aves_neigh_lookup(app->neigh, hop->port, hop->nh, &lc->nh_mac)) {
+		switch (aves_neigh_lookup(app->base.neigh, hop->port, hop->nh, &lc->nh_mac)) {
 		case AVES_NEIGH_OK:
 			lc->nh_valid = true;
 			lc->nh_port = hop->port;
@@ -78,7 +78,7 @@ egress(struct wp_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uint
 		case AVES_NEIGH_PENDING:
 			lc->nh_valid = false;
 			if (lc->is_control)
-				aves_neigh_output(app->neigh, &lc->tx, hop->port, hop->nh, m, now);
+				aves_neigh_output(app->base.neigh, &lc->tx, hop->port, hop->nh, m, now);
 			else
 				wp_punt(lc, m, WP_PUNT_HOLD, hop->port, hop->nh, WP_CTR_PUNT_HOLD);
 			return;
@@ -88,7 +88,7 @@ egress(struct wp_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uint
 			return;
 		}
 	}
-	if (aves_eth_prepend(m, aves_neigh_port_mac(app->neigh, hop->port), &lc->nh_mac,
+	if (aves_eth_prepend(m, aves_neigh_port_mac(app->base.neigh, hop->port), &lc->nh_mac,
 			     RTE_ETHER_TYPE_IPV4) != 0) {
 		wp_drop(lc, WP_CTR_NO_HEADROOM, m);
 		return;
@@ -102,7 +102,7 @@ wp_send(struct wp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	struct aves_hop hop;
 
-	if (aves_route_lookup(lc->app->routes, ip->dst_addr, &hop) != 0) {
+	if (aves_route_lookup(lc->app->base.routes, ip->dst_addr, &hop) != 0) {
 		wp_drop(lc, WP_CTR_NO_ROUTE, m);
 		return;
 	}
@@ -139,7 +139,7 @@ wp_discard(struct wp_lcore *lc, struct rte_mbuf *m, uint32_t w, enum aves_verdic
 		if (aves_ratelimit_take(&a->unreach, now * 1000)) {
 			int refusal;
 			struct rte_mbuf *r = aves_build_icmp_error(
-				app->pool, rte_pktmbuf_mtod_offset(m, const uint8_t *,
+				app->base.pool, rte_pktmbuf_mtod_offset(m, const uint8_t *,
 								   RTE_ETHER_HDR_LEN),
 				(uint16_t)(rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN), a->addr,
 				ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, lc->ip_id++, &refusal);
@@ -162,7 +162,7 @@ path_mtu(struct wp_lcore *lc, struct rte_mbuf *m, uint32_t w, uint16_t egress_mt
 
 	lc->st->ctr[WP_CTR_PMTU_DROPPED]++;
 	if (aves_ratelimit_take(&a->fragneeded, now * 1000)) {
-		struct rte_mbuf *r = aves_icmp_frag_needed(&lc->st->tunnel, app->pool, m, a->addr,
+		struct rte_mbuf *r = aves_icmp_frag_needed(&lc->st->tunnel, app->base.pool, m, a->addr,
 							   egress_mtu, lc->ip_id++);
 
 		if (r != NULL) {
@@ -189,7 +189,7 @@ wp_fwd_prepare(struct wp_lcore *lc, struct rte_mbuf *m, struct aves_pkt *pkt,
 	struct aves_hop hop;
 	uint16_t data_len;
 
-	if (aves_route_lookup(app->routes, e->b.nat, &hop) != 0) {
+	if (aves_route_lookup(app->base.routes, e->b.nat, &hop) != 0) {
 		wp_drop(lc, WP_CTR_NO_ROUTE, m);
 		return;
 	}
@@ -253,7 +253,7 @@ wp_fwd_flush(struct wp_lcore *lc, uint64_t now)
 		while (orig[j] != m)
 			j++;
 		hop = &lc->fwd_hop[j++];
-		nfr = aves_frag_packet(&lc->st->tunnel, m, hop->mtu, 0, app->pool, app->indirect,
+		nfr = aves_frag_packet(&lc->st->tunnel, m, hop->mtu, 0, app->base.pool, app->base.indirect,
 				       out, WP_FRAGS_MAX);
 		if (nfr < 0) {
 			wp_drop(lc, WP_CTR_FRAG_FAILED, m);
@@ -275,7 +275,7 @@ wp_punt_flush(struct wp_lcore *lc)
 
 	if (lc->n_punt == 0)
 		return;
-	put = aves_punt_put(lc->app->punt, lc->punt, lc->n_punt);
+	put = aves_punt_put(lc->app->base.punt, lc->punt, lc->n_punt);
 	for (i = put; i < lc->n_punt; i++)
 		wp_drop(lc, WP_CTR_PUNT_FULL, lc->punt[i].m);
 	lc->n_punt = 0;

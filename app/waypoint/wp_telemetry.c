@@ -73,9 +73,9 @@ sum_group(const struct wp_app *app, size_t off, unsigned int n, uint64_t *out)
 	const uint64_t *bases[WP_WORKERS_MAX + 1];
 	uint32_t l;
 
-	for (l = 0; l <= app->n_workers; l++)
-		bases[l] = (const uint64_t *)((const char *)app->stats[l] + off);
-	aves_ctr_sum(out, n, bases, app->n_workers + 1);
+	for (l = 0; l <= app->base.n_workers; l++)
+		bases[l] = (const uint64_t *)((const char *)app->base.stats[l] + off);
+	aves_ctr_sum(out, n, bases, app->base.n_workers + 1);
 }
 
 static int
@@ -114,14 +114,14 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	ret |= GROUP_(d, "encap", tunnel.encap, encap_names);
 	ret |= GROUP_(d, "tag", tunnel.tag, tag_names);
 	ret |= GROUP_(d, "frag", tunnel.frag, frag_names);
-	aves_neigh_counters(app->neigh, neigh);
+	aves_neigh_counters(app->base.neigh, neigh);
 	ret |= aves_tel_add_counters(d, "neighbours", aves_neigh_ctr_names, neigh,
 				     AVES_NEIGH_CTR_MAX);
-	for (i = 0; i < app->n_ports; i++)
-		port_ids[i] = app->ports[i].id;
-	for (i = 0; i <= app->n_workers; i++)
-		ports[i] = app->port_ctr[i];
-	ret |= aves_tel_add_ports(d, "ports", port_ids, app->n_ports, ports, app->n_workers + 1);
+	for (i = 0; i < app->base.n_ports; i++)
+		port_ids[i] = app->base.ports[i].id;
+	for (i = 0; i <= app->base.n_workers; i++)
+		ports[i] = app->base.port_ctr[i];
+	ret |= aves_tel_add_ports(d, "ports", port_ids, app->base.n_ports, ports, app->base.n_workers + 1);
 	return ret == 0 ? 0 : -1;
 }
 
@@ -166,13 +166,13 @@ cmd_bindings(const char *cmd, const char *params, struct rte_tel_data *d)
 	int ret;
 
 	(void)cmd, (void)params;
-	for (i = 0; i < app->n_workers; i++)
+	for (i = 0; i < app->base.n_workers; i++)
 		conns += wp_worker_conns(app->workers[i]);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "count", aves_table_count(app->bindings));
 	rte_tel_data_add_dict_u64(d, "capacity", aves_table_capacity(app->bindings));
 	rte_tel_data_add_dict_u64(d, "blocks", aves_table_count(app->blocks));
-	rte_tel_data_add_dict_u64(d, "neighbours", aves_neigh_count(app->neigh));
+	rte_tel_data_add_dict_u64(d, "neighbours", aves_neigh_count(app->base.neigh));
 	rte_tel_data_add_dict_u64(d, "tcp_connections", conns);
 	rte_tel_data_add_dict_u64(d, "waiting_addresses", n_waiting(app));
 	ret = add_table(d, "binding_table", app->bindings);
@@ -233,11 +233,11 @@ cmd_address(const char *cmd, const char *params, struct rte_tel_data *d)
 	w = wp_app_addr_index(app, addr);
 	if (w < 0)
 		return -1;
-	for (l = 0; l <= app->n_workers; l++)
+	for (l = 0; l <= app->base.n_workers; l++)
 		bases[l] = (const uint64_t *)&app->addr_ctr[l][w];
 	static_assert(sizeof(struct wp_addr_ctr) == WP_ADDR_CTR_N * sizeof(uint64_t),
 		      "per-address counters are plain uint64_t");
-	aves_ctr_sum(v, WP_ADDR_CTR_N, bases, app->n_workers + 1);
+	aves_ctr_sum(v, WP_ADDR_CTR_N, bases, app->base.n_workers + 1);
 	machine = wp_control_wait(app->control, (uint32_t)w);
 	until = atomic_load_explicit(&app->addrs[w].wait_until_ms, memory_order_acquire);
 	now_ms = rte_rdtsc() / RTE_MAX(rte_get_tsc_hz() / 1000, UINT64_C(1));
@@ -286,10 +286,10 @@ wp_summary(const struct wp_app *app, char *buf, size_t cap)
 
 	sum_group(app, offsetof(struct wp_stats, ctr), WP_CTR_MAX, c);
 	sum_group(app, offsetof(struct wp_stats, parse), AVES_PARSE_REASON_MAX, parse);
-	for (l = 0; l <= app->n_workers; l++)
-		for (p = 0; p < app->n_ports; p++) {
-			rx += aves_ctr_read(&app->port_ctr[l][app->ports[p].id].rx_pkts);
-			tx += aves_ctr_read(&app->port_ctr[l][app->ports[p].id].tx_pkts);
+	for (l = 0; l <= app->base.n_workers; l++)
+		for (p = 0; p < app->base.n_ports; p++) {
+			rx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].rx_pkts);
+			tx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].tx_pkts);
 		}
 	for (parse_bad = 0, l = 0; l < AVES_PARSE_REASON_MAX; l++)
 		parse_bad += parse[l];

@@ -50,12 +50,12 @@ wp_worker_create(struct wp_app *app, uint32_t idx, uint32_t conn_capacity, uint6
 		.mode = AVES_TABLE_PRIVATE,
 	};
 	w->conns = aves_table_create(&tp);
-	if (w->conns == NULL || rte_rcu_qsbr_thread_register(app->qsbr, idx) != 0) {
+	if (w->conns == NULL || rte_rcu_qsbr_thread_register(app->base.qsbr, idx) != 0) {
 		wp_worker_free(w);
 		return NULL;
 	}
-	aves_idle_init(&w->idle, app->idle_pause_after, app->idle_sleep_after,
-		       app->idle_sleep_us);
+	aves_idle_init(&w->idle, app->base.idle_pause_after, app->base.idle_sleep_after,
+		       app->base.idle_sleep_us);
 	aves_clock_init(&w->clock);
 	return w;
 }
@@ -65,7 +65,7 @@ wp_worker_free(struct wp_worker *w)
 {
 	if (w == NULL)
 		return;
-	rte_rcu_qsbr_thread_unregister(w->lc.app->qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_unregister(w->lc.app->base.qsbr, w->lc.idx);
 	wp_lcore_fini(&w->lc);
 	aves_table_free(w->conns);
 	rte_free(w);
@@ -74,13 +74,13 @@ wp_worker_free(struct wp_worker *w)
 void
 wp_worker_online(struct wp_worker *w)
 {
-	rte_rcu_qsbr_thread_online(w->lc.app->qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_online(w->lc.app->base.qsbr, w->lc.idx);
 }
 
 void
 wp_worker_offline(struct wp_worker *w)
 {
-	rte_rcu_qsbr_thread_offline(w->lc.app->qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_offline(w->lc.app->base.qsbr, w->lc.idx);
 }
 
 uint32_t
@@ -182,7 +182,7 @@ static void
 conn_age(struct wp_worker *w, uint64_t now)
 {
 	const struct wp_app *app = w->lc.app;
-	const struct aves_session_timers *t = &app->timers;
+	const struct aves_session_timers *t = &app->base.timers;
 	unsigned int visited;
 
 	for (visited = 0; visited < WP_CONN_AGE_BUDGET; visited++) {
@@ -375,7 +375,7 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 {
 	struct wp_lcore *lc = &w->lc;
 	struct wp_app *app = lc->app;
-	const struct rte_ether_addr *mine = aves_neigh_port_mac(app->neigh, port);
+	const struct rte_ether_addr *mine = aves_neigh_port_mac(app->base.neigh, port);
 	struct wp_batch b;
 	uint16_t i;
 
@@ -419,7 +419,7 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 			wp_drop(lc, WP_CTR_RX_IP_INVALID, m);
 			continue;
 		}
-		if (aves_addr_map_lookup(app->local, pkt->key.dst, &value) != 0) {
+		if (aves_addr_map_lookup(app->base.local, pkt->key.dst, &value) != 0) {
 			wp_drop(lc, WP_CTR_RX_NOT_LOCAL, m);
 			continue;
 		}
@@ -448,8 +448,8 @@ static unsigned int
 redirected(struct wp_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[WP_BURST_MAX];
-	unsigned int n = rte_ring_sc_dequeue_burst(w->lc.app->redirect, (void **)pkts,
-						   w->lc.app->burst, NULL);
+	unsigned int n = rte_ring_sc_dequeue_burst(w->lc.app->base.redirect, (void **)pkts,
+						   w->lc.app->base.burst, NULL);
 	unsigned int start, end;
 
 	for (start = 0; start < n; start = end) {
@@ -469,18 +469,18 @@ wp_worker_poll(struct wp_worker *w, uint64_t now)
 	struct rte_mbuf *pkts[WP_BURST_MAX];
 	unsigned int total = 0, p;
 
-	for (p = 0; p < app->n_ports; p++) {
-		uint16_t port = app->ports[p].id;
-		uint16_t n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts, app->burst);
+	for (p = 0; p < app->base.n_ports; p++) {
+		uint16_t port = app->base.ports[p].id;
+		uint16_t n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts, app->base.burst);
 
 		if (n != 0)
 			total += wp_worker_process(w, port, pkts, n, now);
 	}
-	if (lc->idx == 0 && app->redirect != NULL)
+	if (lc->idx == 0 && app->base.redirect != NULL)
 		total += redirected(w, now);
 	conn_age(w, now);
 	/* Every entry pointer of this iteration is dead: the control lcore may reclaim. */
-	rte_rcu_qsbr_quiescent(app->qsbr, lc->idx);
+	rte_rcu_qsbr_quiescent(app->base.qsbr, lc->idx);
 	return total;
 }
 

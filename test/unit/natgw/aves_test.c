@@ -455,7 +455,7 @@ test_misdirected_and_malformed_inner(void **state)
 	ngt_inject(NGT_OUT, frame, ngt_tunnel_frame(frame, ip, len, NGT_W, &T.k101));
 	ngt_run();
 	assert_int_equal(ngt_ctr(NGW_CTR_INNER_INVALID), 1);
-	assert_int_equal(T.app->stats[0]->inner_parse[AVES_PARSE_IP_CKSUM], 1);
+	assert_int_equal(ngw_lcore_stats(T.app, 0)->inner_parse[AVES_PARSE_IP_CKSUM], 1);
 	assert_int_equal(ngt_pending(), 0);
 	assert_int_equal(aves_table_count(T.app->sessions), 0);
 }

@@ -515,7 +515,7 @@ static void
 test_fin_tracking_two_way(void **state)
 {
 	const uint8_t ack = RTE_TCP_ACK_FLAG, fin = RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG;
-	const uint32_t linger = T.app->timers.tcp_linger_ms;
+	const uint32_t linger = T.app->base.timers.tcp_linger_ms;
 	uint8_t frame[NGT_FRAME_MAX];
 	struct ngw_session *s;
 

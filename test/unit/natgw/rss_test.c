@@ -88,8 +88,8 @@ test_napt_directions_on_two_workers(void **state)
 	segment(NGT_IN, 0, NGT_HOST, 45000, NGT_X, 22, fin, 0);
 	assert_int_equal(atomic_load(&s->live.open_tcp), 0);
 	assert_true(aves_live_fin_ended(&s->live));
-	assert_int_equal(T.app->stats[0]->ctr[NGW_CTR_NAPT_OUT], 3);
-	assert_int_equal(T.app->stats[1]->ctr[NGW_CTR_NAPT_IN], 3);
+	assert_int_equal(ngw_lcore_stats(T.app, 0)->ctr[NGW_CTR_NAPT_OUT], 3);
+	assert_int_equal(ngw_lcore_stats(T.app, 1)->ctr[NGW_CTR_NAPT_IN], 3);
 }
 
 static void
@@ -117,8 +117,8 @@ test_aves_directions_on_two_workers(void **state)
 		assert_int_equal(ngt_pending(), 0);
 		ip = (struct aves_h_ip){ .src = NGT_A, .dst = NGT_B, .id = 2 };
 	}
-	assert_int_equal(T.app->stats[1]->ctr[NGW_CTR_AVES_IN], 2);
-	assert_int_equal(T.app->stats[0]->ctr[NGW_CTR_AVES_OUT], 3);
+	assert_int_equal(ngw_lcore_stats(T.app, 1)->ctr[NGW_CTR_AVES_IN], 2);
+	assert_int_equal(ngw_lcore_stats(T.app, 0)->ctr[NGW_CTR_AVES_OUT], 3);
 	assert_int_equal(ngt_ctr(NGW_CTR_AVES_CREATED), 1);
 }
 

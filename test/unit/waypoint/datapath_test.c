@@ -258,7 +258,7 @@ test_arp_request_answered(void **state)
 	{
 		uint64_t c[AVES_NEIGH_CTR_MAX];
 
-		aves_neigh_counters(T.app->neigh, c);
+		aves_neigh_counters(T.app->base.neigh, c);
 		assert_int_equal(c[AVES_NEIGH_REPLY_TX], 4);
 		assert_int_equal(c[AVES_NEIGH_NOT_FOR_US], 1);
 	}
@@ -374,7 +374,7 @@ test_next_hop_resolution_holds_packets(void **state)
 	assert_memory_equal(got + 28, &WPT_IFACE, 4);
 	assert_memory_equal(got + 38, &WPT_R2, 4);
 	assert_int_equal(wpt_pending(), 0);
-	aves_neigh_counters(T.app->neigh, c);
+	aves_neigh_counters(T.app->base.neigh, c);
 	assert_int_equal(c[AVES_NEIGH_HELD], hold);
 	assert_int_equal(c[AVES_NEIGH_HOLD_FULL], 1); /* bounded per neighbour */
 
@@ -391,7 +391,7 @@ test_next_hop_resolution_holds_packets(void **state)
 		wpt_assert_frame(got, wpt_take(CONTROL_Q, got), want, len);
 	}
 	assert_int_equal(wpt_pending(), 0);
-	aves_neigh_counters(T.app->neigh, c);
+	aves_neigh_counters(T.app->base.neigh, c);
 	assert_int_equal(c[AVES_NEIGH_RELEASED], hold);
 	assert_int_equal(c[AVES_NEIGH_RESOLVED], 2); /* the router at start, R2 */
 
@@ -423,7 +423,7 @@ test_next_hop_resolution_fails(void **state)
 		wpt_control();
 	}
 	assert_int_equal(wpt_pending(), 0);
-	aves_neigh_counters(T.app->neigh, c);
+	aves_neigh_counters(T.app->base.neigh, c);
 	assert_int_equal(c[AVES_NEIGH_FAILED], 1);
 	assert_int_equal(c[AVES_NEIGH_FAILED_DROP], 1);
 	/* While it is failed, packets toward it are dropped by the worker, counted. */
@@ -471,7 +471,7 @@ expect_deadline(uint32_t a, uint64_t deadline)
 static void
 test_timeouts_per_protocol(void **state)
 {
-	const struct aves_session_timers *t = &T.app->timers;
+	const struct aves_session_timers *t = &T.app->base.timers;
 	struct aves_h_eth eth = wpt_from_router();
 	uint8_t frame[WPT_FRAME_MAX];
 	uint32_t a;
@@ -540,7 +540,7 @@ test_timeouts_per_protocol(void **state)
 static void
 test_fin_tracking_with_linger(void **state)
 {
-	const uint32_t linger = T.app->timers.tcp_linger_ms;
+	const uint32_t linger = T.app->base.timers.tcp_linger_ms;
 	const uint8_t ack = RTE_TCP_ACK_FLAG;
 	uint8_t frame[WPT_FRAME_MAX];
 
@@ -625,7 +625,7 @@ test_oversize_fragmented(void **state)
 		wpt_assert_frame(got, wpt_take(0, got), want, 14u + 20 + n);
 	}
 	assert_int_equal(wpt_pending(), 0);
-	assert_int_equal(T.app->stats[0]->tunnel.frag[AVES_FRAG_FRAGMENTED], 1);
+	assert_int_equal(wp_lcore_stats(T.app, 0)->tunnel.frag[AVES_FRAG_FRAGMENTED], 1);
 }
 
 static void
@@ -836,12 +836,12 @@ test_malformed_dropped(void **state)
 	{
 		uint64_t c[AVES_NEIGH_CTR_MAX];
 
-		aves_neigh_counters(T.app->neigh, c);
+		aves_neigh_counters(T.app->base.neigh, c);
 		assert_int_equal(c[AVES_NEIGH_FORMAT], 1);
 	}
 	assert_int_equal(wpt_ctr(WP_CTR_FWD_PKTS), 0);
 	/* The port counted every frame it received. */
-	assert_int_equal(T.app->stats[0]->port[T.port.port_id].rx_pkts, 1 + 1 + 9);
+	assert_int_equal(wp_lcore_stats(T.app, 0)->port[T.port.port_id].rx_pkts, 1 + 1 + 9);
 }
 
 static void

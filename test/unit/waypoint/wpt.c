@@ -236,7 +236,7 @@ sum(size_t off, unsigned int i)
 	unsigned int l;
 
 	for (l = 0; l <= T.n_workers; l++)
-		v += ((const uint64_t *)((const char *)T.app->stats[l] + off))[i];
+		v += ((const uint64_t *)((const char *)T.app->base.stats[l] + off))[i];
 	return v;
 }
 

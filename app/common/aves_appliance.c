@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building the part of an appliance both share. Everything here runs on the main thread
+ * before the lcores start, or after they stopped.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "aves_appliance.h"
+#include "aves_port.h"
+#include "aves_punt.h"
+
+#define APP_LOG(b, level, fmt, ...) \
+	rte_log(RTE_LOG_##level, (b)->logtype, "%s: " fmt "\n", (b)->prog, ##__VA_ARGS__)
+
+/* "<prefix>_<what>": names of DPDK objects, unique per process. */
+static const char *
+obj_name(char *buf, size_t cap, const struct aves_appliance_params *p, const char *what)
+{
+	snprintf(buf, cap, "%s_%s", p->prefix, what);
+	return buf;
+}
+
+/* Room for the largest frame of any port plus what the appliance adds at its tail. */
+static uint16_t
+data_room(const struct aves_appliance_conf *conf, uint32_t tail_room)
+{
+	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM, i;
+
+	for (i = 0; i < conf->n_ports; i++)
+		room = RTE_MAX(room, RTE_ETHER_HDR_LEN + conf->ports[i].mtu + RTE_ETHER_CRC_LEN +
+				     tail_room);
+	return (uint16_t)(room + RTE_PKTMBUF_HEADROOM);
+}
+
+static int
+make_pools(struct aves_appliance *b, const struct aves_appliance_conf *conf,
+	   const struct aves_appliance_params *p)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	b->pool = rte_pktmbuf_pool_create(obj_name(name, sizeof(name), p, "pool"), conf->mbufs,
+					  conf->mbuf_cache, 0, data_room(conf, p->tail_room),
+					  SOCKET_ID_ANY);
+	/* Fragments point into the original packet through indirect mbufs (no data room). */
+	b->indirect = rte_pktmbuf_pool_create(obj_name(name, sizeof(name), p, "indirect"),
+					      conf->mbufs / 4 + 1,
+					      RTE_MIN(conf->mbuf_cache, (conf->mbufs / 4) / 2), 0, 0,
+					      SOCKET_ID_ANY);
+	/* Reassembled datagrams that do not fit one ordinary mbuf: up to 65535 - headroom. */
+	if (p->big_buffers != 0)
+		b->big = rte_pktmbuf_pool_create(obj_name(name, sizeof(name), p, "big"),
+						 p->big_buffers, 0, 0, UINT16_MAX, SOCKET_ID_ANY);
+	if (b->pool == NULL || b->indirect == NULL || (p->big_buffers != 0 && b->big == NULL)) {
+		if (p->big_buffers != 0)
+			APP_LOG(b, ERR, "cannot create the mbuf pools (%u mbufs, %u buffers): %s",
+				conf->mbufs, p->big_buffers, rte_strerror(rte_errno));
+		else
+			APP_LOG(b, ERR, "cannot create the mbuf pools (%u mbufs): %s", conf->mbufs,
+				rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_counters(struct aves_appliance *b, const struct aves_appliance_params *p)
+{
+	uint32_t l;
+
+	for (l = 0; l <= b->n_workers; l++) {
+		b->stats[l] = rte_zmalloc(p->prefix, p->stats_size, RTE_CACHE_LINE_SIZE);
+		if (b->stats[l] == NULL)
+			return -1;
+		b->port_ctr[l] = (struct aves_port_ctr *)((char *)b->stats[l] + p->stats_port_off);
+	}
+	return 0;
+}
+
+static int
+make_ports(struct aves_appliance *b, const struct aves_appliance_conf *conf,
+	   const struct aves_appliance_params *p)
+{
+	char name[RTE_RING_NAMESIZE];
+	uint32_t i;
+
+	memset(b->port_index, AVES_APP_NO_PORT, sizeof(b->port_index));
+	for (i = 0; i < conf->n_ports; i++) {
+		const struct aves_port_conf *pc = &conf->ports[i];
+		struct aves_app_port *port = &b->ports[i];
+		struct aves_port_info info;
+		int id = aves_port_by_name(pc->device);
+
+		if (id < 0) {
+			APP_LOG(b, ERR, "%s: no such device (give it to EAL: -a or --vdev)",
+				pc->device);
+			return -1;
+		}
+		port->id = (uint16_t)id;
+		port->mtu = (uint16_t)pc->mtu;
+		port->addr = pc->addr;
+		port->prefix_len = pc->prefix_len;
+		if (p->start_ports) {
+			struct aves_port_params pp = {
+				.port_id = port->id,
+				.n_rxq = (uint16_t)b->n_workers,
+				.n_txq = (uint16_t)(b->n_workers + 1),
+				.mtu = port->mtu,
+				.rx_desc = (uint16_t)pc->rx_desc,
+				.tx_desc = (uint16_t)pc->tx_desc,
+				.pool = b->pool,
+				.link_wait_ms = conf->link_wait_ms,
+			};
+
+			if (aves_port_start(&pp, &info) != 0)
+				return -1;
+			APP_LOG(b, INFO, "%s: port %u, %s%s" RTE_ETHER_ADDR_PRT_FMT ", MTU %u, %s, "
+				"link %s", pc->device, port->id,
+				p->port_role[i] != NULL ? p->port_role[i] : "",
+				p->port_role[i] != NULL ? ", " : "",
+				RTE_ETHER_ADDR_BYTES(&info.mac), port->mtu,
+				info.rss ? "RSS" : "no RSS", info.link_up ? "up" : "down");
+			port->mac = info.mac;
+			port->n_rxq = info.n_rxq;
+		} else if (rte_eth_macaddr_get(port->id, &port->mac) != 0) {
+			return -1;
+		} else {
+			port->n_rxq = (uint16_t)b->n_workers;
+		}
+		if (port->n_rxq > b->n_workers && b->redirect == NULL) {
+			b->redirect = rte_ring_create(obj_name(name, sizeof(name), p, "redirect"),
+						      1024, SOCKET_ID_ANY,
+						      RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (b->redirect == NULL)
+				return -1;
+		}
+		b->port_index[port->id] = (uint8_t)i;
+		b->n_ports++;
+	}
+	b->ports_started = p->start_ports;
+	return 0;
+}
+
+static int
+make_routes(struct aves_appliance *b, const struct aves_appliance_conf *conf,
+	    const struct aves_appliance_params *p)
+{
+	char name[32];
+	uint32_t i;
+
+	b->routes = aves_route_create(obj_name(name, sizeof(name), p, "routes"),
+				      conf->n_ports + conf->n_routes, SOCKET_ID_ANY);
+	if (b->routes == NULL)
+		return -1;
+	for (i = 0; i < conf->n_ports; i++) {
+		const struct aves_port_conf *pc = &conf->ports[i];
+		uint32_t mask = rte_cpu_to_be_32(~UINT32_C(0) << (32 - pc->prefix_len));
+
+		if (aves_route_add(b->routes, pc->addr & mask, pc->prefix_len, 0, b->ports[i].id,
+				   b->ports[i].mtu) != 0)
+			return -1;
+	}
+	for (i = 0; i < conf->n_routes; i++) {
+		const struct aves_route_conf *r = &conf->routes[i];
+		struct aves_hop hop;
+
+		/* The configuration checked that the gateway is on a port's network. */
+		if (aves_route_lookup(b->routes, r->via, &hop) != 0)
+			return -1;
+		if (aves_route_add(b->routes, r->prefix, r->len, r->via, hop.port,
+				   b->ports[b->port_index[hop.port]].mtu) != 0) {
+			APP_LOG(b, ERR, "route %u: cannot be added", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+make_shared(struct aves_appliance *b, const struct aves_appliance_conf *conf,
+	    const struct aves_appliance_params *p)
+{
+	char name[32];
+	struct aves_neigh_params np = {
+		.name = obj_name(name, sizeof(name), p, "neigh"),
+		.capacity = conf->neighbours,
+		.hold_max = (uint16_t)conf->neigh_hold,
+		.max_probes = (uint8_t)conf->neigh_probes,
+		.retry_ms = conf->neigh_retry_ms,
+		.reachable_ms = conf->neigh_reachable_ms,
+		.failed_ms = conf->neigh_failed_ms,
+		.socket_id = SOCKET_ID_ANY,
+		.pool = b->pool,
+		.local = b->local,
+	};
+	uint32_t i;
+
+	b->qsbr = rte_zmalloc(p->prefix, rte_rcu_qsbr_get_memsize(b->n_workers),
+			      RTE_CACHE_LINE_SIZE);
+	if (b->qsbr == NULL || rte_rcu_qsbr_init(b->qsbr, b->n_workers) != 0)
+		return -1;
+	np.qsbr = b->qsbr;
+	b->neigh = aves_neigh_create(&np);
+	b->punt = aves_punt_create(obj_name(name, sizeof(name), p, "punt"), conf->punt_ring,
+				   SOCKET_ID_ANY);
+	if (b->neigh == NULL || b->punt == NULL)
+		return -1;
+	for (i = 0; i < b->n_ports; i++)
+		if (aves_neigh_port(b->neigh, b->ports[i].id, &b->ports[i].mac, b->ports[i].addr,
+				    b->ports[i].prefix_len) != 0)
+			return -1;
+	return 0;
+}
+
+int
+aves_appliance_init(struct aves_appliance *b, const struct aves_appliance_conf *conf,
+		    const struct aves_appliance_params *p)
+{
+	char name[32];
+
+	b->prog = p->prog;
+	b->logtype = p->logtype;
+	b->timers = conf->timers;
+	b->burst = (uint16_t)conf->burst;
+	b->sweep_budget = conf->sweep_budget;
+	b->stats_interval_ms = conf->stats_interval_ms;
+	b->punt_ring_size = conf->punt_ring;
+	b->idle_pause_after = conf->idle_pause_after;
+	b->idle_sleep_after = conf->idle_sleep_after;
+	b->idle_sleep_us = conf->idle_sleep_us;
+	b->n_workers = conf->n_workers;
+
+	if (make_pools(b, conf, p) != 0 || make_counters(b, p) != 0)
+		return -1;
+	b->local = aves_addr_map_create(obj_name(name, sizeof(name), p, "local"),
+					p->local_capacity, SOCKET_ID_ANY);
+	if (b->local == NULL || make_ports(b, conf, p) != 0 || make_routes(b, conf, p) != 0 ||
+	    make_shared(b, conf, p) != 0)
+		return -1;
+	return 0;
+}
+
+void
+aves_appliance_fini(struct aves_appliance *b)
+{
+	uint32_t i;
+
+	aves_punt_free(b->punt);
+	if (b->redirect != NULL) {
+		void *m;
+
+		while (rte_ring_sc_dequeue(b->redirect, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(b->redirect);
+	}
+	aves_neigh_free(b->neigh);
+	rte_free(b->qsbr);
+	aves_route_free(b->routes);
+	aves_addr_map_free(b->local);
+	/* Stopped, not closed: the caller owns the devices (main closes them at exit). */
+	for (i = 0; i < b->n_ports && b->ports_started; i++)
+		rte_eth_dev_stop(b->ports[i].id);
+	for (i = 0; i <= b->n_workers && i <= AVES_CONF_WORKERS_MAX; i++)
+		rte_free(b->stats[i]);
+	rte_mempool_free(b->big);
+	rte_mempool_free(b->indirect);
+	rte_mempool_free(b->pool);
+	memset(b, 0, sizeof(*b));
+}
