@@ -273,3 +273,38 @@ aves_appliance_fini(struct aves_appliance *b)
 	rte_mempool_free(b->pool);
 	memset(b, 0, sizeof(*b));
 }
+
+unsigned int
+aves_control_redirect(const struct aves_appliance *b, uint64_t *full)
+{
+	struct rte_mbuf *pkts[AVES_APP_BURST_MAX];
+	unsigned int p, n, put, total = 0;
+
+	if (b->redirect == NULL)
+		return 0;
+	for (p = 0; p < b->n_ports; p++) {
+		if (b->ports[p].n_rxq <= b->n_workers)
+			continue;
+		n = rte_eth_rx_burst(b->ports[p].id, (uint16_t)b->n_workers, pkts, b->burst);
+		put = rte_ring_sp_enqueue_burst(b->redirect, (void **)pkts, n, NULL);
+		while (put < n) {
+			(*full)++;
+			rte_pktmbuf_free(pkts[--n]);
+		}
+		total += n;
+	}
+	return total;
+}
+
+void
+aves_control_resolve_gateways(const struct aves_appliance *b, struct aves_tx *tx, uint64_t now)
+{
+	uint32_t i, prefix, gateway;
+	uint16_t port;
+	uint8_t len;
+
+	for (i = 0; aves_route_get(b->routes, i, &prefix, &len, &gateway, &port) == 0; i++)
+		if (gateway != 0)
+			aves_neigh_resolve(b->neigh, tx, port, gateway, now);
+	aves_tx_flush(tx);
+}

@@ -24,7 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -38,6 +40,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** Largest RX burst (aves_table_lookup_bulk, aves_tag_burst and aves_verify_burst take 64). */
+#define AVES_APP_BURST_MAX 64
 
 /** port_index[] value of a port id that is not ours. */
 #define AVES_APP_NO_PORT 0xff
@@ -125,6 +130,78 @@ int aves_appliance_init(struct aves_appliance *b, const struct aves_appliance_co
  * variable) first. Main thread, after every lcore stopped; safe on a partly built base.
  */
 void aves_appliance_fini(struct aves_appliance *b);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The loops' shared parts                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/** An appliance's worker stage: process @p n packets received on @p port. @return @p n. */
+typedef uint16_t aves_burst_fn(void *worker, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+			       uint64_t now);
+
+/**
+ * The receive half of a worker's poll: a burst from RX queue @p idx of every port, each
+ * handed to @p process; then, on worker 0, what the control lcore redirected (see
+ * aves_appliance.redirect), in runs of one arrival port (the driver set mbuf.port).
+ * Inline so that @p process, a constant at each call site, is called directly.
+ * @return packets received. Thread: worker @p idx.
+ */
+static inline unsigned int
+aves_worker_rx(const struct aves_appliance *b, uint32_t idx, aves_burst_fn *process,
+	       void *worker, uint64_t now)
+{
+	struct rte_mbuf *pkts[AVES_APP_BURST_MAX];
+	unsigned int total = 0, p, n, start, end;
+
+	for (p = 0; p < b->n_ports; p++) {
+		uint16_t port = b->ports[p].id;
+
+		n = rte_eth_rx_burst(port, (uint16_t)idx, pkts, b->burst);
+		if (n != 0)
+			total += process(worker, port, pkts, (uint16_t)n, now);
+	}
+	if (idx != 0 || b->redirect == NULL)
+		return total;
+	n = rte_ring_sc_dequeue_burst(b->redirect, (void **)pkts, b->burst, NULL);
+	for (start = 0; start < n; start = end) {
+		for (end = start + 1; end < n && pkts[end]->port == pkts[start]->port; end++)
+			;
+		process(worker, pkts[start]->port, pkts + start, (uint16_t)(end - start), now);
+	}
+	return total + n;
+}
+
+/**
+ * Drain the control lcore's own RX queue, on the ports that gave it one, into the redirect
+ * ring for worker 0; what the ring refuses is freed and counted in @p *full.
+ * @return packets taken (0 when no port needs it). Thread: the control lcore.
+ */
+unsigned int aves_control_redirect(const struct aves_appliance *b, uint64_t *full);
+
+/**
+ * Whether the periodic summary line is due at @p now, and if so schedule the next one
+ * (log.stats-interval; the first due time only starts the schedule, and 0 turns it off).
+ * Thread: the control lcore (it owns @p next_ms).
+ */
+static inline bool
+aves_control_summary_due(const struct aves_appliance *b, uint64_t *next_ms, uint64_t now)
+{
+	bool due;
+
+	if (b->stats_interval_ms == 0 || now < *next_ms)
+		return false;
+	due = *next_ms != 0;
+	*next_ms = now + b->stats_interval_ms;
+	return due;
+}
+
+/**
+ * Start resolving the gateway of every route, so that the first packets toward them find
+ * their next hop known; the requests are sent through @p tx at once.
+ * Thread: the control lcore, or the main thread before launch (with the control lcore's tx).
+ */
+void aves_control_resolve_gateways(const struct aves_appliance *b, struct aves_tx *tx,
+				   uint64_t now);
 
 #ifdef __cplusplus
 }

@@ -55,7 +55,7 @@ extern int ngw_logtype;
 	rte_log(RTE_LOG_##level, ngw_logtype, "aves-natgw: " fmt "\n", ##__VA_ARGS__)
 
 /** Largest RX burst (aves_table_lookup_bulk and aves_verify_burst take 64). */
-#define NGW_BURST_MAX 64
+#define NGW_BURST_MAX AVES_APP_BURST_MAX
 /** Most fragments one datagram is split into on egress (65535 bytes over a 576 MTU). */
 #define NGW_FRAGS_MAX 128
 /** Ports tried, from a random start, when the preferred one is taken. */

@@ -48,8 +48,8 @@ ngw_control_create(struct ngw_app *app, uint64_t wall_us)
 		return NULL;
 	}
 	aves_ctrl_serial_init(&c->serial, wall_us);
-	aves_idle_init(&c->idle, app->cfg.base.idle_pause_after, app->cfg.base.idle_sleep_after,
-		       app->cfg.base.idle_sleep_us);
+	aves_idle_init(&c->idle, app->base.idle_pause_after, app->base.idle_sleep_after,
+		       app->base.idle_sleep_us);
 	aves_clock_init(&c->clock);
 	return c;
 }
@@ -121,7 +121,7 @@ sweep_trust(struct ngw_control *c, uint64_t now)
 	struct ngw_app *app = c->lc.app;
 	unsigned int visited, n = 0;
 
-	for (visited = 0; visited < app->cfg.base.sweep_budget; visited++) {
+	for (visited = 0; visited < app->base.sweep_budget; visited++) {
 		const void *key;
 		void *entry;
 		const struct ngw_trust *t;
@@ -541,7 +541,7 @@ sweep_sessions(struct ngw_control *c, uint64_t now)
 	uint32_t pub = ngw_public(app);
 	unsigned int visited, n = 0;
 
-	for (visited = 0; visited < app->cfg.base.sweep_budget; visited++) {
+	for (visited = 0; visited < app->base.sweep_budget; visited++) {
 		const void *key;
 		void *entry;
 
@@ -561,27 +561,6 @@ sweep_sessions(struct ngw_control *c, uint64_t now)
 /* The loop                                                                                  */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Drain the control lcore's own RX queue on ports that have one, for worker 0. */
-static unsigned int
-drain_own_queues(struct ngw_control *c)
-{
-	struct ngw_app *app = c->lc.app;
-	struct rte_mbuf *pkts[NGW_BURST_MAX];
-	unsigned int p, n, put, total = 0;
-
-	for (p = 0; p < app->base.n_ports; p++) {
-		if (app->base.ports[p].n_rxq <= app->base.n_workers)
-			continue;
-		n = rte_eth_rx_burst(app->base.ports[p].id, (uint16_t)app->base.n_workers, pkts,
-				     (uint16_t)app->cfg.base.burst);
-		put = rte_ring_sp_enqueue_burst(app->base.redirect, (void **)pkts, n, NULL);
-		while (put < n)
-			ngw_drop(&c->lc, NGW_CTR_REDIRECT_FULL, pkts[--n]);
-		total += n;
-	}
-	return total;
-}
-
 unsigned int
 ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 {
@@ -592,7 +571,7 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 
 	ngw_lcore_burst_begin(lc);
 	work = apply_public_request(c, now);
-	n = aves_punt_take(app->base.punt, d, app->cfg.base.burst, NULL);
+	n = aves_punt_take(app->base.punt, d, app->base.burst, NULL);
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
 		case NGW_PUNT_ARP:
@@ -613,23 +592,19 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 		}
 	}
 	work += n + register_due(c, now, wall_ms);
-	if (app->base.redirect != NULL)
-		work += drain_own_queues(c);
+	work += aves_control_redirect(&app->base, &lc->st->ctr[NGW_CTR_REDIRECT_FULL]);
 	work += sweep_sessions(c, now) + sweep_trust(c, now);
-	work += aves_neigh_timers(app->base.neigh, &lc->tx, now, app->cfg.base.sweep_budget);
+	work += aves_neigh_timers(app->base.neigh, &lc->tx, now, app->base.sweep_budget);
 	aves_table_reclaim(app->sessions);
 	aves_table_reclaim(app->inbound);
 	aves_table_reclaim(app->trust);
 	aves_tx_flush(&lc->tx);
 
-	if (app->cfg.base.stats_interval_ms != 0 && now >= c->next_log_ms) {
+	if (aves_control_summary_due(&app->base, &c->next_log_ms, now)) {
 		char line[512];
 
-		if (c->next_log_ms != 0) {
-			ngw_summary(app, line, sizeof(line));
-			NGW_LOG(INFO, "%s", line);
-		}
-		c->next_log_ms = now + app->cfg.base.stats_interval_ms;
+		ngw_summary(app, line, sizeof(line));
+		NGW_LOG(INFO, "%s", line);
 	}
 	return work;
 }
@@ -638,14 +613,8 @@ void
 ngw_control_start(struct ngw_control *c, uint64_t now)
 {
 	struct ngw_app *app = c->lc.app;
-	uint32_t i, prefix, gateway;
-	uint16_t port;
-	uint8_t len;
 
-	for (i = 0; aves_route_get(app->base.routes, i, &prefix, &len, &gateway, &port) == 0; i++)
-		if (gateway != 0)
-			aves_neigh_resolve(app->base.neigh, &c->lc.tx, port, gateway, now);
-	aves_tx_flush(&c->lc.tx);
+	aves_control_resolve_gateways(&app->base, &c->lc.tx, now);
 	/* A gateway that starts may have a new address: register at once, then fast. */
 	c->next_register_ms = now;
 	c->fast_until_ms = now + app->cfg.register_fast_period_ms;

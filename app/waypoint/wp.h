@@ -56,7 +56,7 @@ extern int wp_logtype;
 	rte_log(RTE_LOG_##level, wp_logtype, "aves-waypoint: " fmt "\n", ##__VA_ARGS__)
 
 /** Largest RX burst (aves_table_lookup_bulk and aves_tag_burst take 64). */
-#define WP_BURST_MAX 64
+#define WP_BURST_MAX AVES_APP_BURST_MAX
 /** Most fragments one tunnel packet is split into (a 9000-byte MTU inner over 576). */
 #define WP_FRAGS_MAX 20
 /** TCP connection records a worker ages per poll. */

@@ -485,26 +485,6 @@ sweep_blocks(struct wp_control *c, uint64_t now)
 /* The loop                                                                                  */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Drain the control lcore's own RX queue on ports that have one, for worker 0. */
-static unsigned int
-drain_own_queues(struct wp_control *c)
-{
-	struct wp_app *app = c->lc.app;
-	struct rte_mbuf *pkts[WP_BURST_MAX];
-	unsigned int p, n, put, total = 0;
-
-	for (p = 0; p < app->base.n_ports; p++) {
-		if (app->base.ports[p].n_rxq <= app->base.n_workers)
-			continue;
-		n = rte_eth_rx_burst(app->base.ports[p].id, (uint16_t)app->base.n_workers, pkts, app->base.burst);
-		put = rte_ring_sp_enqueue_burst(app->base.redirect, (void **)pkts, n, NULL);
-		while (put < n)
-			wp_drop(&c->lc, WP_CTR_REDIRECT_FULL, pkts[--n]);
-		total += n;
-	}
-	return total;
-}
-
 unsigned int
 wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 {
@@ -535,8 +515,7 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 		}
 	}
 	work = n + tick_waits(c, now);
-	if (app->base.redirect != NULL)
-		work += drain_own_queues(c);
+	work += aves_control_redirect(&app->base, &lc->st->ctr[WP_CTR_REDIRECT_FULL]);
 	work += sweep_bindings(c, now) + sweep_blocks(c, now);
 	work += aves_neigh_timers(app->base.neigh, &lc->tx, now, app->base.sweep_budget);
 	aves_table_reclaim(app->bindings);
@@ -551,14 +530,11 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	wp_fwd_flush(lc, now);
 	aves_tx_flush(&lc->tx);
 
-	if (app->base.stats_interval_ms != 0 && now >= c->next_log_ms) {
+	if (aves_control_summary_due(&app->base, &c->next_log_ms, now)) {
 		char line[512];
 
-		if (c->next_log_ms != 0) {
-			wp_summary(app, line, sizeof(line));
-			WP_LOG(INFO, "%s", line);
-		}
-		c->next_log_ms = now + app->base.stats_interval_ms;
+		wp_summary(app, line, sizeof(line));
+		WP_LOG(INFO, "%s", line);
 	}
 	return work;
 }
@@ -567,14 +543,8 @@ void
 wp_control_start(struct wp_control *c, uint64_t now)
 {
 	struct wp_app *app = c->lc.app;
-	uint32_t i, prefix, gateway;
-	uint16_t port;
-	uint8_t len;
 
-	for (i = 0; aves_route_get(app->base.routes, i, &prefix, &len, &gateway, &port) == 0; i++)
-		if (gateway != 0)
-			aves_neigh_resolve(app->base.neigh, &c->lc.tx, port, gateway, now);
-	aves_tx_flush(&c->lc.tx);
+	aves_control_resolve_gateways(&app->base, &c->lc.tx, now);
 }
 
 int

@@ -442,45 +442,22 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 	return n;
 }
 
-/* Packets the control lcore drained from its own RX queue (see wp_app.redirect): processed
- * in runs of one arrival port (the driver set mbuf.port). Worker 0. */
-static unsigned int
-redirected(struct wp_worker *w, uint64_t now)
+static uint16_t
+process_burst(void *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct rte_mbuf *pkts[WP_BURST_MAX];
-	unsigned int n = rte_ring_sc_dequeue_burst(w->lc.app->base.redirect, (void **)pkts,
-						   w->lc.app->base.burst, NULL);
-	unsigned int start, end;
-
-	for (start = 0; start < n; start = end) {
-		for (end = start + 1; end < n && pkts[end]->port == pkts[start]->port; end++)
-			;
-		wp_worker_process(w, pkts[start]->port, pkts + start, (uint16_t)(end - start),
-				  now);
-	}
-	return n;
+	return wp_worker_process(w, port, pkts, n, now);
 }
 
 unsigned int
 wp_worker_poll(struct wp_worker *w, uint64_t now)
 {
 	struct wp_lcore *lc = &w->lc;
-	struct wp_app *app = lc->app;
-	struct rte_mbuf *pkts[WP_BURST_MAX];
-	unsigned int total = 0, p;
+	const struct aves_appliance *b = &lc->app->base;
+	unsigned int total = aves_worker_rx(b, lc->idx, process_burst, w, now);
 
-	for (p = 0; p < app->base.n_ports; p++) {
-		uint16_t port = app->base.ports[p].id;
-		uint16_t n = rte_eth_rx_burst(port, (uint16_t)lc->idx, pkts, app->base.burst);
-
-		if (n != 0)
-			total += wp_worker_process(w, port, pkts, n, now);
-	}
-	if (lc->idx == 0 && app->base.redirect != NULL)
-		total += redirected(w, now);
 	conn_age(w, now);
 	/* Every entry pointer of this iteration is dead: the control lcore may reclaim. */
-	rte_rcu_qsbr_quiescent(app->base.qsbr, lc->idx);
+	rte_rcu_qsbr_quiescent(b->qsbr, lc->idx);
 	return total;
 }
 
