@@ -3,6 +3,7 @@
  * Building the part of an appliance both share. Everything here runs on the main thread
  * before the lcores start, or after they stopped.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "aves_appliance.h"
+#include "aves_build.h"
 #include "aves_port.h"
 #include "aves_punt.h"
 
@@ -307,4 +309,82 @@ aves_control_resolve_gateways(const struct aves_appliance *b, struct aves_tx *tx
 		if (gateway != 0)
 			aves_neigh_resolve(b->neigh, tx, port, gateway, now);
 	aves_tx_flush(tx);
+}
+
+int
+aves_lcore_init(struct aves_lcore *lc, const struct aves_appliance *b, uint32_t idx,
+		bool is_control, uint64_t *ctr, const struct aves_lcore_ids *ids)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->base = b;
+	lc->idx = idx;
+	lc->is_control = is_control;
+	lc->ctr = ctr;
+	lc->ids = *ids;
+	lc->auth = aves_auth_ctx_create();
+	if (lc->auth == NULL)
+		return -ENOMEM;
+	aves_tx_init(&lc->tx, (uint16_t)idx, b->port_ctr[idx]);
+	return 0;
+}
+
+void
+aves_lcore_fini(struct aves_lcore *lc)
+{
+	unsigned int i;
+
+	for (i = 0; i < lc->n_punt; i++)
+		rte_pktmbuf_free(lc->punt[i].m);
+	lc->n_punt = 0;
+	aves_tx_flush(&lc->tx);
+	aves_auth_ctx_free(lc->auth);
+	lc->auth = NULL;
+}
+
+void
+aves_lcore_punt_flush(struct aves_lcore *lc)
+{
+	unsigned int put, i;
+
+	if (lc->n_punt == 0)
+		return;
+	put = aves_punt_put(lc->base->punt, lc->punt, lc->n_punt);
+	for (i = put; i < lc->n_punt; i++)
+		aves_lcore_drop(lc, lc->ids.punt_full, lc->punt[i].m);
+	lc->n_punt = 0;
+}
+
+void
+aves_lcore_egress(struct aves_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop,
+		  uint64_t now)
+{
+	const struct aves_appliance *b = lc->base;
+
+	if (!lc->nh_valid || lc->nh_port != hop->port || lc->nh_ip != hop->nh) {
+		switch (aves_neigh_lookup(b->neigh, hop->port, hop->nh, &lc->nh_mac)) {
+		case AVES_NEIGH_OK:
+			lc->nh_valid = true;
+			lc->nh_port = hop->port;
+			lc->nh_ip = hop->nh;
+			break;
+		case AVES_NEIGH_PENDING:
+			lc->nh_valid = false;
+			if (lc->is_control)
+				aves_neigh_output(b->neigh, &lc->tx, hop->port, hop->nh, m, now);
+			else
+				aves_lcore_punt(lc, m, lc->ids.punt_hold_kind, hop->port, hop->nh,
+						lc->ids.punt_hold);
+			return;
+		default:
+			lc->nh_valid = false;
+			aves_lcore_drop(lc, lc->ids.neigh_unreachable, m);
+			return;
+		}
+	}
+	if (aves_eth_prepend(m, aves_neigh_port_mac(b->neigh, hop->port), &lc->nh_mac,
+			     RTE_ETHER_TYPE_IPV4) != 0) {
+		aves_lcore_drop(lc, lc->ids.no_headroom, m);
+		return;
+	}
+	aves_tx_push(&lc->tx, hop->port, m);
 }

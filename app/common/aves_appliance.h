@@ -26,13 +26,16 @@
 
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "aves_appconf.h"
+#include "aves_auth.h"
 #include "aves_neigh.h"
+#include "aves_punt.h"
 #include "aves_route.h"
 #include "aves_session.h"
 #include "aves_tx.h"
@@ -130,6 +133,113 @@ int aves_appliance_init(struct aves_appliance *b, const struct aves_appliance_co
  * variable) first. Main thread, after every lcore stopped; safe on a partly built base.
  */
 void aves_appliance_fini(struct aves_appliance *b);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Per-lcore sending context                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/** Where the shared sending path counts, as indexes into the app's counter array, and the
+ *  app's punt kind for a packet waiting for its next hop. */
+struct aves_lcore_ids {
+	uint16_t no_route;		/**< drop: no route to the destination */
+	uint16_t neigh_unreachable;	/**< drop: next hop resolution failed */
+	uint16_t no_headroom;		/**< drop: no room for Ethernet */
+	uint16_t punt_hold;		/**< handed to the control lcore: next hop unresolved */
+	uint16_t punt_full;		/**< drop: the punt ring was full */
+	uint8_t punt_hold_kind;		/**< struct aves_punt.kind of those */
+};
+
+/**
+ * What every lcore that sends needs, embedded as `core` in each app's lcore context. Owned
+ * by one lcore (set up by the main thread before launch).
+ */
+struct aves_lcore {
+	const struct aves_appliance *base;
+	uint32_t idx;			/**< counters index: worker index, or n_workers */
+	bool is_control;
+	struct aves_auth_ctx *auth;
+	struct aves_tx tx;
+	uint64_t *ctr;			/**< the app's counter array of this lcore */
+	struct aves_lcore_ids ids;
+	uint16_t ip_id;			/**< identification of packets this lcore originates */
+
+	/* A worker's hand-overs of the burst, enqueued together. */
+	uint16_t n_punt;
+	struct aves_punt punt[2 * AVES_APP_BURST_MAX];
+
+	/* Last next hop resolved in this burst (cleared each burst). */
+	bool nh_valid;
+	uint16_t nh_port;
+	uint32_t nh_ip;
+	struct rte_ether_addr nh_mac;
+};
+
+/**
+ * Set up lcore @p idx's context (n_workers: the control lcore): an authentication context,
+ * its TX queue @p idx on every port, its counters.
+ * @param ctr  the app's counter array in base->stats[idx]
+ * @return 0, or -ENOMEM. Thread: the main thread.
+ */
+int aves_lcore_init(struct aves_lcore *lc, const struct aves_appliance *b, uint32_t idx,
+		    bool is_control, uint64_t *ctr, const struct aves_lcore_ids *ids);
+
+/** Free what is still batched, flush TX, release the authentication context. */
+void aves_lcore_fini(struct aves_lcore *lc);
+
+/** Count a drop under counter @p c and free the packet. Owner lcore. */
+static inline void
+aves_lcore_drop(struct aves_lcore *lc, unsigned int c, struct rte_mbuf *m)
+{
+	lc->ctr[c]++;
+	rte_pktmbuf_free(m);
+}
+
+/** Start a burst: forget the cached next hop. Owner lcore. */
+static inline void
+aves_lcore_burst_begin(struct aves_lcore *lc)
+{
+	lc->nh_valid = false;
+}
+
+/** Enqueue this burst's hand-overs; free and count (ids.punt_full) what the ring refused.
+ *  Worker. */
+void aves_lcore_punt_flush(struct aves_lcore *lc);
+
+/** Queue a hand-over counted under @p c (flushes first when the batch is full). Worker. */
+static inline void
+aves_lcore_punt(struct aves_lcore *lc, struct rte_mbuf *m, uint8_t kind, uint16_t port,
+		uint32_t arg, unsigned int c)
+{
+	if (lc->n_punt == RTE_DIM(lc->punt))
+		aves_lcore_punt_flush(lc);
+	lc->punt[lc->n_punt++] = (struct aves_punt){ .m = m, .arg = arg, .port = port,
+						     .kind = kind, .from = (uint8_t)lc->idx };
+	lc->ctr[c]++;
+}
+
+/**
+ * Route an IPv4 packet (data at its header) by its destination.
+ * @return 0 with @p hop set, or -1 after dropping it (ids.no_route). Owner lcore.
+ */
+static inline int
+aves_lcore_route(struct aves_lcore *lc, struct rte_mbuf *m, struct aves_hop *hop)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+
+	if (aves_route_lookup(lc->base->routes, ip->dst_addr, hop) == 0)
+		return 0;
+	aves_lcore_drop(lc, lc->ids.no_route, m);
+	return -1;
+}
+
+/**
+ * Frame an IPv4 packet (data at its header, fitting @p hop's MTU) for @p hop's next hop and
+ * buffer it for TX. An unresolved next hop is the control lcore's: a worker punts the packet
+ * to it (ids.punt_hold), the control lcore holds it (aves_neigh_output). Consumed.
+ * Owner lcore; per packet, no allocation.
+ */
+void aves_lcore_egress(struct aves_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop,
+		       uint64_t now);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The loops' shared parts                                                                   */

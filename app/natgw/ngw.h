@@ -333,59 +333,27 @@ ngw_session_usable(const struct ngw_app *app, const struct ngw_session *s, uint3
 
 /** What every lcore that sends needs. */
 struct ngw_lcore {
+	struct aves_lcore core;		/**< auth, TX, hand-over batch, next-hop cache */
 	struct ngw_app *app;
-	uint32_t idx;			/**< counters index: worker index, or n_workers */
-	bool is_control;
-	struct aves_auth_ctx *auth;
-	struct aves_tx tx;
 	struct ngw_stats *st;
-	uint16_t ip_id;			/**< identification of packets it originates */
-
-	/* A worker's hand-overs of the burst, enqueued together. */
-	uint16_t n_punt;
-	struct aves_punt punt[2 * NGW_BURST_MAX];
-
-	/* Last next hop resolved in this burst (cleared each burst). */
-	bool nh_valid;
-	uint16_t nh_port;
-	uint32_t nh_ip;
-	struct rte_ether_addr nh_mac;
 };
 
 /** Initialise the common part of an lcore's context. @return 0 or -ENOMEM. Main thread. */
 int ngw_lcore_init(struct ngw_lcore *lc, struct ngw_app *app, uint32_t idx, bool is_control);
-/** Release it. */
-void ngw_lcore_fini(struct ngw_lcore *lc);
 
 /** Count a drop under @p c and free the packet. Owner lcore. */
 static inline void
 ngw_drop(struct ngw_lcore *lc, enum ngw_ctr c, struct rte_mbuf *m)
 {
-	lc->st->ctr[c]++;
-	rte_pktmbuf_free(m);
+	aves_lcore_drop(&lc->core, c, m);
 }
-
-/** Start a burst: forget the cached next hop. Owner lcore. */
-static inline void
-ngw_lcore_burst_begin(struct ngw_lcore *lc)
-{
-	lc->nh_valid = false;
-}
-
-/** Enqueue this burst's hand-overs; free and count what the ring refused. Worker. */
-void ngw_punt_flush(struct ngw_lcore *lc);
 
 /** Queue a hand-over (flushes first when the batch is full). Worker. */
 static inline void
 ngw_punt(struct ngw_lcore *lc, struct rte_mbuf *m, enum ngw_punt_kind kind, uint16_t port,
 	 uint32_t arg, enum ngw_ctr c)
 {
-	if (lc->n_punt == RTE_DIM(lc->punt))
-		ngw_punt_flush(lc);
-	lc->punt[lc->n_punt++] = (struct aves_punt){ .m = m, .arg = arg, .port = port,
-						     .kind = (uint8_t)kind,
-						     .from = (uint8_t)lc->idx };
-	lc->st->ctr[c]++;
+	aves_lcore_punt(&lc->core, m, (uint8_t)kind, port, arg, c);
 }
 
 /**

@@ -59,7 +59,7 @@ ngw_control_free(struct ngw_control *c)
 {
 	if (c == NULL)
 		return;
-	ngw_lcore_fini(&c->lc);
+	aves_lcore_fini(&c->lc.core);
 	rte_free(c);
 }
 
@@ -505,10 +505,10 @@ register_send(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 		};
 		/* From R's tunnel port: NAPT never hands it out, so no session shares it. */
 		if (aves_ctrl_serial_next(&c->serial, &msg.serial) != 0 ||
-		    (len = aves_ctrl_encode(lc->auth, c->reg_key, &msg, buf, sizeof(buf))) < 0 ||
+		    (len = aves_ctrl_encode(lc->core.auth, c->reg_key, &msg, buf, sizeof(buf))) < 0 ||
 		    (m = aves_build_udp(app->base.pool, pub, (uint16_t)app->cfg.tunnel_port,
 					app->cfg.servers[i], (uint16_t)app->cfg.register_port, buf,
-					(uint16_t)len, lc->ip_id++)) == NULL) {
+					(uint16_t)len, lc->core.ip_id++)) == NULL) {
 			lc->st->ctr[NGW_CTR_REGISTER_FAILED]++;
 			continue;
 		}
@@ -569,13 +569,13 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 	struct aves_punt d[NGW_BURST_MAX];
 	unsigned int n, i, work;
 
-	ngw_lcore_burst_begin(lc);
+	aves_lcore_burst_begin(&lc->core);
 	work = apply_public_request(c, now);
 	n = aves_punt_take(app->base.punt, d, app->base.burst, NULL);
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
 		case NGW_PUNT_ARP:
-			aves_neigh_arp_input(app->base.neigh, &lc->tx, d[i].port, d[i].m, now);
+			aves_neigh_arp_input(app->base.neigh, &lc->core.tx, d[i].port, d[i].m, now);
 			break;
 		case NGW_PUNT_NAPT:
 			napt_input(c, d[i].m, d[i].port, now);
@@ -584,7 +584,7 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 			aves_input(c, d[i].m, d[i].arg, now);
 			break;
 		case NGW_PUNT_HOLD:
-			aves_neigh_output(app->base.neigh, &lc->tx, d[i].port, d[i].arg, d[i].m, now);
+			aves_neigh_output(app->base.neigh, &lc->core.tx, d[i].port, d[i].arg, d[i].m, now);
 			break;
 		default:
 			ngw_drop(lc, NGW_CTR_CTRL_MALFORMED, d[i].m);
@@ -594,11 +594,11 @@ ngw_control_poll(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 	work += n + register_due(c, now, wall_ms);
 	work += aves_control_redirect(&app->base, &lc->st->ctr[NGW_CTR_REDIRECT_FULL]);
 	work += sweep_sessions(c, now) + sweep_trust(c, now);
-	work += aves_neigh_timers(app->base.neigh, &lc->tx, now, app->base.sweep_budget);
+	work += aves_neigh_timers(app->base.neigh, &lc->core.tx, now, app->base.sweep_budget);
 	aves_table_reclaim(app->sessions);
 	aves_table_reclaim(app->inbound);
 	aves_table_reclaim(app->trust);
-	aves_tx_flush(&lc->tx);
+	aves_tx_flush(&lc->core.tx);
 
 	if (aves_control_summary_due(&app->base, &c->next_log_ms, now)) {
 		char line[512];
@@ -614,7 +614,7 @@ ngw_control_start(struct ngw_control *c, uint64_t now)
 {
 	struct ngw_app *app = c->lc.app;
 
-	aves_control_resolve_gateways(&app->base, &c->lc.tx, now);
+	aves_control_resolve_gateways(&app->base, &c->lc.core.tx, now);
 	/* A gateway that starts may have a new address: register at once, then fast. */
 	c->next_register_ms = now;
 	c->fast_until_ms = now + app->cfg.register_fast_period_ms;

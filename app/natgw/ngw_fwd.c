@@ -27,77 +27,18 @@ const char *const ngw_ctr_names[NGW_CTR_MAX] = {
 int
 ngw_lcore_init(struct ngw_lcore *lc, struct ngw_app *app, uint32_t idx, bool is_control)
 {
-	memset(lc, 0, sizeof(*lc));
+	static const struct aves_lcore_ids ids = {
+		.no_route = NGW_CTR_NO_ROUTE,
+		.neigh_unreachable = NGW_CTR_NEIGH_UNREACHABLE,
+		.no_headroom = NGW_CTR_NO_HEADROOM,
+		.punt_hold = NGW_CTR_PUNT_HOLD,
+		.punt_full = NGW_CTR_PUNT_FULL,
+		.punt_hold_kind = NGW_PUNT_HOLD,
+	};
+
 	lc->app = app;
-	lc->idx = idx;
-	lc->is_control = is_control;
-	lc->auth = aves_auth_ctx_create();
-	if (lc->auth == NULL)
-		return -ENOMEM;
-	lc->st = app->base.stats[idx];
-	aves_tx_init(&lc->tx, (uint16_t)idx, lc->st->port);
-	return 0;
-}
-
-void
-ngw_lcore_fini(struct ngw_lcore *lc)
-{
-	unsigned int i;
-
-	for (i = 0; i < lc->n_punt; i++)
-		rte_pktmbuf_free(lc->punt[i].m);
-	lc->n_punt = 0;
-	aves_tx_flush(&lc->tx);
-	aves_auth_ctx_free(lc->auth);
-	lc->auth = NULL;
-}
-
-void
-ngw_punt_flush(struct ngw_lcore *lc)
-{
-	unsigned int put, i;
-
-	if (lc->n_punt == 0)
-		return;
-	put = aves_punt_put(lc->app->base.punt, lc->punt, lc->n_punt);
-	for (i = put; i < lc->n_punt; i++)
-		ngw_drop(lc, NGW_CTR_PUNT_FULL, lc->punt[i].m);
-	lc->n_punt = 0;
-}
-
-/* Frame @p m (data at IPv4) for @p hop and buffer it, or hand it to whoever resolves. */
-static void
-egress(struct ngw_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uint64_t now)
-{
-	struct ngw_app *app = lc->app;
-
-	if (!lc->nh_valid || lc->nh_port != hop->port || lc->nh_ip != hop->nh) {
-		switch (aves_neigh_lookup(app->base.neigh, hop->port, hop->nh, &lc->nh_mac)) {
-		case AVES_NEIGH_OK:
-			lc->nh_valid = true;
-			lc->nh_port = hop->port;
-			lc->nh_ip = hop->nh;
-			break;
-		case AVES_NEIGH_PENDING:
-			lc->nh_valid = false;
-			if (lc->is_control)
-				aves_neigh_output(app->base.neigh, &lc->tx, hop->port, hop->nh, m, now);
-			else
-				ngw_punt(lc, m, NGW_PUNT_HOLD, hop->port, hop->nh,
-					 NGW_CTR_PUNT_HOLD);
-			return;
-		default:
-			lc->nh_valid = false;
-			ngw_drop(lc, NGW_CTR_NEIGH_UNREACHABLE, m);
-			return;
-		}
-	}
-	if (aves_eth_prepend(m, aves_neigh_port_mac(app->base.neigh, hop->port), &lc->nh_mac,
-			     RTE_ETHER_TYPE_IPV4) != 0) {
-		ngw_drop(lc, NGW_CTR_NO_HEADROOM, m);
-		return;
-	}
-	aves_tx_push(&lc->tx, hop->port, m);
+	lc->st = ngw_lcore_stats(app, idx);
+	return aves_lcore_init(&lc->core, &app->base, idx, is_control, lc->st->ctr, &ids);
 }
 
 /*
@@ -126,7 +67,7 @@ fragment(struct ngw_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, u
 
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		egress(lc, out[i], hop, now);
+		aves_lcore_egress(&lc->core, out[i], hop, now);
 	}
 }
 
@@ -137,20 +78,16 @@ ngw_send_hop(struct ngw_lcore *lc, struct rte_mbuf *m, const struct aves_hop *ho
 	if (m->pkt_len > hop->mtu)
 		fragment(lc, m, hop, now);
 	else
-		egress(lc, m, hop, now);
+		aves_lcore_egress(&lc->core, m, hop, now);
 }
 
 void
 ngw_send(struct ngw_lcore *lc, struct rte_mbuf *m, uint64_t now)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	struct aves_hop hop;
 
-	if (aves_route_lookup(lc->app->base.routes, ip->dst_addr, &hop) != 0) {
-		ngw_drop(lc, NGW_CTR_NO_ROUTE, m);
-		return;
-	}
-	ngw_send_hop(lc, m, &hop, now);
+	if (aves_lcore_route(&lc->core, m, &hop) == 0)
+		ngw_send_hop(lc, m, &hop, now);
 }
 
 /* Keep exactly the IPv4 datagram: drop Ethernet padding after its total length. */
@@ -189,7 +126,7 @@ ngw_frag_needed(struct ngw_lcore *lc, const struct rte_mbuf *orig, uint32_t src,
 	}
 	r = aves_build_icmp_error(app->base.pool, rte_pktmbuf_mtod(orig, const uint8_t *),
 				  rte_pktmbuf_data_len(orig), src, ICMP_DEST_UNREACH,
-				  ICMP_FRAG_NEEDED, mtu, lc->ip_id++, &refusal);
+				  ICMP_FRAG_NEEDED, mtu, lc->core.ip_id++, &refusal);
 	if (r != NULL) {
 		lc->st->ctr[NGW_CTR_ICMP_SENT]++;
 		ngw_send(lc, r, now);

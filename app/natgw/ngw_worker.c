@@ -97,12 +97,12 @@ ngw_worker_free(struct ngw_worker *w)
 
 	if (w == NULL)
 		return;
-	rte_rcu_qsbr_thread_unregister(w->lc.app->base.qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_unregister(w->lc.app->base.qsbr, w->lc.core.idx);
 	batch_free(&w->out);
 	batch_free(&w->in);
 	for (i = 0; i < w->tun.n; i++)
 		rte_pktmbuf_free(w->tun.m[i]);
-	ngw_lcore_fini(&w->lc);
+	aves_lcore_fini(&w->lc.core);
 	aves_reasm_free(w->reasm);
 	rte_free(w);
 }
@@ -110,13 +110,13 @@ ngw_worker_free(struct ngw_worker *w)
 void
 ngw_worker_online(struct ngw_worker *w)
 {
-	rte_rcu_qsbr_thread_online(w->lc.app->base.qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_online(w->lc.app->base.qsbr, w->lc.core.idx);
 }
 
 void
 ngw_worker_offline(struct ngw_worker *w)
 {
-	rte_rcu_qsbr_thread_offline(w->lc.app->base.qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_offline(w->lc.app->base.qsbr, w->lc.core.idx);
 }
 
 uint32_t
@@ -265,7 +265,7 @@ tun_flush(struct ngw_worker *w, uint64_t now)
 
 	if (b->n == 0)
 		return;
-	aves_verify_burst(lc->auth, app->keys, &filter, &lc->st->tunnel, b->m, b->n, verdicts,
+	aves_verify_burst(lc->core.auth, app->keys, &filter, &lc->st->tunnel, b->m, b->n, verdicts,
 			  info);
 	for (i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->m[i];
@@ -446,13 +446,13 @@ ngw_worker_process(struct ngw_worker *w, uint16_t port, struct rte_mbuf **pkts, 
 	uint8_t side = idx != AVES_APP_NO_PORT ? app->cfg.side[idx] : NGW_OUTSIDE;
 	uint16_t i;
 
-	ngw_lcore_burst_begin(lc);
+	aves_lcore_burst_begin(&lc->core);
 	w->pub = ngw_public(app);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
-		aves_tx_count_rx(&lc->tx, port, m->pkt_len);
+		aves_tx_count_rx(&lc->core.tx, port, m->pkt_len);
 		if (idx == AVES_APP_NO_PORT) {
 			ngw_drop(lc, NGW_CTR_RX_NOT_OURS, m);
 			continue;
@@ -483,8 +483,8 @@ ngw_worker_process(struct ngw_worker *w, uint16_t port, struct rte_mbuf **pkts, 
 	tun_flush(w, now);
 	in_flush(w, now);
 	out_flush(w, now);
-	ngw_punt_flush(lc);
-	aves_tx_flush(&lc->tx);
+	aves_lcore_punt_flush(&lc->core);
+	aves_tx_flush(&lc->core.tx);
 	return n;
 }
 
@@ -499,12 +499,12 @@ ngw_worker_poll(struct ngw_worker *w, uint64_t now)
 {
 	struct ngw_lcore *lc = &w->lc;
 	const struct aves_appliance *b = &lc->app->base;
-	unsigned int total = aves_worker_rx(b, lc->idx, process_burst, w, now);
+	unsigned int total = aves_worker_rx(b, lc->core.idx, process_burst, w, now);
 
 	if (total == 0)
 		aves_reasm_expire(w->reasm, &lc->st->tunnel, now);
 	/* Every entry pointer of this iteration is dead: the control lcore may reclaim. */
-	rte_rcu_qsbr_quiescent(b->qsbr, lc->idx);
+	rte_rcu_qsbr_quiescent(b->qsbr, lc->core.idx);
 	return total;
 }
 

@@ -264,34 +264,21 @@ int wp_app_addr_index(const struct wp_app *app, uint32_t addr);
 
 /** What every lcore that sends needs. */
 struct wp_lcore {
+	struct aves_lcore core;		/**< auth, TX, hand-over batch, next-hop cache */
 	struct wp_app *app;
-	uint32_t idx;			/**< counters index: worker index, or n_workers */
-	bool is_control;
-	struct aves_auth_ctx *auth;
-	struct aves_encap_ctx encap;
-	struct aves_tx tx;
 	struct wp_stats *st;
+	struct aves_encap_ctx encap;
 	struct wp_addr_ctr *actr;
-	uint16_t ip_id;			/**< identification of packets this lcore originates */
 
 	/* The burst's tunnel packets, tagged together (aves_tag_burst). */
 	uint16_t n_fwd;
 	struct rte_mbuf *fwd[WP_BURST_MAX];
 	const struct aves_key *fwd_key[WP_BURST_MAX];
 	struct aves_hop fwd_hop[WP_BURST_MAX];
-
-	/* A worker's hand-overs of the burst, enqueued together. */
-	uint16_t n_punt;
-	struct aves_punt punt[2 * WP_BURST_MAX];
-
-	/* Last next hop resolved in this burst (cleared each burst). */
-	bool nh_valid;
-	uint16_t nh_port;
-	uint32_t nh_ip;
-	struct rte_ether_addr nh_mac;
 };
 
-/** Initialise the common part of an lcore's context. @return 0 or -ENOMEM. Main thread. */
+/** Initialise the common part of an lcore's context. @return 0, -ENOMEM or -EINVAL.
+ *  Main thread. */
 int wp_lcore_init(struct wp_lcore *lc, struct wp_app *app, uint32_t idx, bool is_control,
 		  uint64_t wall_us);
 /** Release it. */
@@ -301,15 +288,7 @@ void wp_lcore_fini(struct wp_lcore *lc);
 static inline void
 wp_drop(struct wp_lcore *lc, enum wp_ctr c, struct rte_mbuf *m)
 {
-	lc->st->ctr[c]++;
-	rte_pktmbuf_free(m);
-}
-
-/** Start a burst: forget the cached next hop. Owner lcore. */
-static inline void
-wp_lcore_burst_begin(struct wp_lcore *lc)
-{
-	lc->nh_valid = false;
+	aves_lcore_drop(&lc->core, c, m);
 }
 
 /**
@@ -342,20 +321,12 @@ void wp_fwd_flush(struct wp_lcore *lc, uint64_t now);
 void wp_discard(struct wp_lcore *lc, struct rte_mbuf *m, uint32_t w, enum aves_verdict v,
 		bool send_icmp, uint64_t now);
 
-/** Enqueue this burst's hand-overs; free and count what the ring refused. Worker. */
-void wp_punt_flush(struct wp_lcore *lc);
-
 /** Queue a hand-over (flushes first when the batch is full). Worker. */
 static inline void
 wp_punt(struct wp_lcore *lc, struct rte_mbuf *m, enum wp_punt_kind kind, uint16_t port,
 	uint32_t arg, enum wp_ctr c)
 {
-	if (lc->n_punt == RTE_DIM(lc->punt))
-		wp_punt_flush(lc);
-	lc->punt[lc->n_punt++] = (struct aves_punt){ .m = m, .arg = arg, .port = port,
-						     .kind = (uint8_t)kind,
-						     .from = (uint8_t)lc->idx };
-	lc->st->ctr[c]++;
+	aves_lcore_punt(&lc->core, m, (uint8_t)kind, port, arg, c);
 }
 
 /** Whether a packet opens a connection (§5.2): a TCP SYN without ACK, or any non-TCP. */

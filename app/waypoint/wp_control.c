@@ -60,7 +60,7 @@ wp_control_create(struct wp_app *app, const struct wp_config *cfg, uint64_t wall
 		.replay = c->replay,
 	};
 	c->rx = (struct aves_ctrl_rx){
-		.auth = c->lc.auth,
+		.auth = c->lc.core.auth,
 		.keysets = &c->keyset,
 		.n_keysets = 1,
 		.start_ms = wall_us / 1000,
@@ -296,9 +296,9 @@ reply(struct wp_control *c, uint8_t type, uint64_t setup_serial, uint32_t waypoi
 							     .waypoint = waypoint,
 							     .reason = reason };
 	if (aves_ctrl_serial_next(&c->serial, &msg.serial) != 0 ||
-	    (len = aves_ctrl_encode(lc->auth, c->reply_key, &msg, buf, sizeof(buf))) < 0 ||
+	    (len = aves_ctrl_encode(lc->core.auth, c->reply_key, &msg, buf, sizeof(buf))) < 0 ||
 	    (m = aves_build_udp(app->base.pool, app->control_addr, app->control_port, dst, dport, buf,
-				(uint16_t)len, lc->ip_id++)) == NULL) {
+				(uint16_t)len, lc->core.ip_id++)) == NULL) {
 		lc->st->ctr[WP_CTR_REPLY_FAILED]++;
 		return;
 	}
@@ -493,7 +493,7 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	struct aves_punt d[WP_BURST_MAX];
 	unsigned int n, i, work;
 
-	wp_lcore_burst_begin(lc);
+	aves_lcore_burst_begin(&lc->core);
 	n = aves_punt_take(app->base.punt, d, app->base.burst, &c->backlog);
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
@@ -501,13 +501,13 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 			control_input(c, d[i].m, now, wall_ms);
 			break;
 		case WP_PUNT_ARP:
-			aves_neigh_arp_input(app->base.neigh, &lc->tx, d[i].port, d[i].m, now);
+			aves_neigh_arp_input(app->base.neigh, &lc->core.tx, d[i].port, d[i].m, now);
 			break;
 		case WP_PUNT_DECIDE:
 			decide(c, d[i].m, d[i].arg, now);
 			break;
 		case WP_PUNT_HOLD:
-			aves_neigh_output(app->base.neigh, &lc->tx, d[i].port, d[i].arg, d[i].m, now);
+			aves_neigh_output(app->base.neigh, &lc->core.tx, d[i].port, d[i].arg, d[i].m, now);
 			break;
 		default:
 			wp_drop(lc, WP_CTR_CTRL_MALFORMED, d[i].m);
@@ -517,7 +517,7 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	work = n + tick_waits(c, now);
 	work += aves_control_redirect(&app->base, &lc->st->ctr[WP_CTR_REDIRECT_FULL]);
 	work += sweep_bindings(c, now) + sweep_blocks(c, now);
-	work += aves_neigh_timers(app->base.neigh, &lc->tx, now, app->base.sweep_budget);
+	work += aves_neigh_timers(app->base.neigh, &lc->core.tx, now, app->base.sweep_budget);
 	aves_table_reclaim(app->bindings);
 	aves_table_reclaim(app->blocks);
 	{
@@ -528,7 +528,7 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 		lc->st->ctr[WP_CTR_REPLAY_EVICTIONS] = rs.evictions;
 	}
 	wp_fwd_flush(lc, now);
-	aves_tx_flush(&lc->tx);
+	aves_tx_flush(&lc->core.tx);
 
 	if (aves_control_summary_due(&app->base, &c->next_log_ms, now)) {
 		char line[512];
@@ -544,7 +544,7 @@ wp_control_start(struct wp_control *c, uint64_t now)
 {
 	struct wp_app *app = c->lc.app;
 
-	aves_control_resolve_gateways(&app->base, &c->lc.tx, now);
+	aves_control_resolve_gateways(&app->base, &c->lc.core.tx, now);
 }
 
 int

@@ -29,21 +29,28 @@ int
 wp_lcore_init(struct wp_lcore *lc, struct wp_app *app, uint32_t idx, bool is_control,
 	      uint64_t wall_us)
 {
+	static const struct aves_lcore_ids ids = {
+		.no_route = WP_CTR_NO_ROUTE,
+		.neigh_unreachable = WP_CTR_NEIGH_UNREACHABLE,
+		.no_headroom = WP_CTR_NO_HEADROOM,
+		.punt_hold = WP_CTR_PUNT_HOLD,
+		.punt_full = WP_CTR_PUNT_FULL,
+		.punt_hold_kind = WP_PUNT_HOLD,
+	};
+	int ret;
+
 	memset(lc, 0, sizeof(*lc));
 	lc->app = app;
-	lc->idx = idx;
-	lc->is_control = is_control;
-	lc->auth = aves_auth_ctx_create();
-	if (lc->auth == NULL)
-		return -ENOMEM;
+	lc->st = wp_lcore_stats(app, idx);
+	lc->actr = app->addr_ctr[idx];
+	ret = aves_lcore_init(&lc->core, &app->base, idx, is_control, lc->st->ctr, &ids);
+	if (ret != 0)
+		return ret;
 	/* Every lcore is a sender with its own identification and sequence space. */
 	if (aves_encap_ctx_init(&lc->encap, idx, app->base.n_workers + 1, wall_us) != 0) {
-		aves_auth_ctx_free(lc->auth);
+		aves_lcore_fini(&lc->core);
 		return -EINVAL;
 	}
-	lc->st = app->base.stats[idx];
-	lc->actr = app->addr_ctr[idx];
-	aves_tx_init(&lc->tx, (uint16_t)idx, lc->st->port);
 	return 0;
 }
 
@@ -54,59 +61,17 @@ wp_lcore_fini(struct wp_lcore *lc)
 
 	for (i = 0; i < lc->n_fwd; i++)
 		rte_pktmbuf_free(lc->fwd[i]);
-	for (i = 0; i < lc->n_punt; i++)
-		rte_pktmbuf_free(lc->punt[i].m);
-	lc->n_fwd = lc->n_punt = 0;
-	aves_tx_flush(&lc->tx);
-	aves_auth_ctx_free(lc->auth);
-	lc->auth = NULL;
-}
-
-/* Frame @p m (data at IPv4) for @p hop and buffer it, or hand it to whoever resolves. */
-static void
-egress(struct wp_lcore *lc, struct rte_mbuf *m, const struct aves_hop *hop, uint64_t now)
-{
-	struct wp_app *app = lc->app;
-
-	if (!lc->nh_valid || lc->nh_port != hop->port || lc->nh_ip != hop->nh) {
-		switch (aves_neigh_lookup(app->base.neigh, hop->port, hop->nh, &lc->nh_mac)) {
-		case AVES_NEIGH_OK:
-			lc->nh_valid = true;
-			lc->nh_port = hop->port;
-			lc->nh_ip = hop->nh;
-			break;
-		case AVES_NEIGH_PENDING:
-			lc->nh_valid = false;
-			if (lc->is_control)
-				aves_neigh_output(app->base.neigh, &lc->tx, hop->port, hop->nh, m, now);
-			else
-				wp_punt(lc, m, WP_PUNT_HOLD, hop->port, hop->nh, WP_CTR_PUNT_HOLD);
-			return;
-		default:
-			lc->nh_valid = false;
-			wp_drop(lc, WP_CTR_NEIGH_UNREACHABLE, m);
-			return;
-		}
-	}
-	if (aves_eth_prepend(m, aves_neigh_port_mac(app->base.neigh, hop->port), &lc->nh_mac,
-			     RTE_ETHER_TYPE_IPV4) != 0) {
-		wp_drop(lc, WP_CTR_NO_HEADROOM, m);
-		return;
-	}
-	aves_tx_push(&lc->tx, hop->port, m);
+	lc->n_fwd = 0;
+	aves_lcore_fini(&lc->core);
 }
 
 void
 wp_send(struct wp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	struct aves_hop hop;
 
-	if (aves_route_lookup(lc->app->base.routes, ip->dst_addr, &hop) != 0) {
-		wp_drop(lc, WP_CTR_NO_ROUTE, m);
-		return;
-	}
-	egress(lc, m, &hop, now);
+	if (aves_lcore_route(&lc->core, m, &hop) == 0)
+		aves_lcore_egress(&lc->core, m, &hop, now);
 }
 
 /* Send an ICMP error built by the caller, or count why there is none. */
@@ -142,7 +107,7 @@ wp_discard(struct wp_lcore *lc, struct rte_mbuf *m, uint32_t w, enum aves_verdic
 				app->base.pool, rte_pktmbuf_mtod_offset(m, const uint8_t *,
 								   RTE_ETHER_HDR_LEN),
 				(uint16_t)(rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN), a->addr,
-				ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, lc->ip_id++, &refusal);
+				ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, lc->core.ip_id++, &refusal);
 
 			send_icmp(lc, r, refusal, WP_CTR_ICMP_UNREACH_SENT, now);
 		} else {
@@ -163,7 +128,7 @@ path_mtu(struct wp_lcore *lc, struct rte_mbuf *m, uint32_t w, uint16_t egress_mt
 	lc->st->ctr[WP_CTR_PMTU_DROPPED]++;
 	if (aves_ratelimit_take(&a->fragneeded, now * 1000)) {
 		struct rte_mbuf *r = aves_icmp_frag_needed(&lc->st->tunnel, app->base.pool, m, a->addr,
-							   egress_mtu, lc->ip_id++);
+							   egress_mtu, lc->core.ip_id++);
 
 		if (r != NULL) {
 			lc->st->ctr[WP_CTR_ICMP_FRAGNEEDED_SENT]++;
@@ -244,7 +209,7 @@ wp_fwd_flush(struct wp_lcore *lc, uint64_t now)
 	if (n == 0)
 		return;
 	memcpy(orig, lc->fwd, n * sizeof(orig[0]));
-	tagged = aves_tag_burst(lc->auth, &lc->st->tunnel, lc->fwd, lc->fwd_key, n);
+	tagged = aves_tag_burst(lc->core.auth, &lc->st->tunnel, lc->fwd, lc->fwd_key, n);
 	for (i = 0; i < tagged; i++) {
 		struct rte_mbuf *m = lc->fwd[i];
 		const struct aves_hop *hop;
@@ -261,22 +226,9 @@ wp_fwd_flush(struct wp_lcore *lc, uint64_t now)
 		}
 		lc->st->ctr[WP_CTR_FWD_PKTS]++;
 		for (k = 0; k < nfr; k++)
-			egress(lc, out[k], hop, now);
+			aves_lcore_egress(&lc->core, out[k], hop, now);
 	}
 	for (i = tagged; i < n; i++)
 		wp_drop(lc, WP_CTR_TAG_FAILED, lc->fwd[i]);
 	lc->n_fwd = 0;
-}
-
-void
-wp_punt_flush(struct wp_lcore *lc)
-{
-	unsigned int put, i;
-
-	if (lc->n_punt == 0)
-		return;
-	put = aves_punt_put(lc->app->base.punt, lc->punt, lc->n_punt);
-	for (i = put; i < lc->n_punt; i++)
-		wp_drop(lc, WP_CTR_PUNT_FULL, lc->punt[i].m);
-	lc->n_punt = 0;
 }

@@ -65,7 +65,7 @@ wp_worker_free(struct wp_worker *w)
 {
 	if (w == NULL)
 		return;
-	rte_rcu_qsbr_thread_unregister(w->lc.app->base.qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_unregister(w->lc.app->base.qsbr, w->lc.core.idx);
 	wp_lcore_fini(&w->lc);
 	aves_table_free(w->conns);
 	rte_free(w);
@@ -74,13 +74,13 @@ wp_worker_free(struct wp_worker *w)
 void
 wp_worker_online(struct wp_worker *w)
 {
-	rte_rcu_qsbr_thread_online(w->lc.app->base.qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_online(w->lc.app->base.qsbr, w->lc.core.idx);
 }
 
 void
 wp_worker_offline(struct wp_worker *w)
 {
-	rte_rcu_qsbr_thread_offline(w->lc.app->base.qsbr, w->lc.idx);
+	rte_rcu_qsbr_thread_offline(w->lc.app->base.qsbr, w->lc.core.idx);
 }
 
 uint32_t
@@ -379,7 +379,7 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 	struct wp_batch b;
 	uint16_t i;
 
-	wp_lcore_burst_begin(lc);
+	aves_lcore_burst_begin(&lc->core);
 	b.n = 0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -390,7 +390,7 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 		uint32_t value;
 		int r;
 
-		aves_tx_count_rx(&lc->tx, port, m->pkt_len);
+		aves_tx_count_rx(&lc->core.tx, port, m->pkt_len);
 		if (len < RTE_ETHER_HDR_LEN) {
 			wp_drop(lc, WP_CTR_RX_ETH_SHORT, m);
 			continue;
@@ -437,8 +437,8 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 	if (b.n != 0)
 		waypoint_input(w, port, &b, now);
 	wp_fwd_flush(lc, now);
-	wp_punt_flush(lc);
-	aves_tx_flush(&lc->tx);
+	aves_lcore_punt_flush(&lc->core);
+	aves_tx_flush(&lc->core.tx);
 	return n;
 }
 
@@ -453,11 +453,11 @@ wp_worker_poll(struct wp_worker *w, uint64_t now)
 {
 	struct wp_lcore *lc = &w->lc;
 	const struct aves_appliance *b = &lc->app->base;
-	unsigned int total = aves_worker_rx(b, lc->idx, process_burst, w, now);
+	unsigned int total = aves_worker_rx(b, lc->core.idx, process_burst, w, now);
 
 	conn_age(w, now);
 	/* Every entry pointer of this iteration is dead: the control lcore may reclaim. */
-	rte_rcu_qsbr_quiescent(b->qsbr, lc->idx);
+	rte_rcu_qsbr_quiescent(b->qsbr, lc->core.idx);
 	return total;
 }
 
