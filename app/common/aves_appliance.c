@@ -17,6 +17,7 @@
 #include "aves_build.h"
 #include "aves_port.h"
 #include "aves_punt.h"
+#include "aves_telemetry.h"
 
 #define APP_LOG(b, level, fmt, ...) \
 	rte_log(RTE_LOG_##level, (b)->logtype, "%s: " fmt "\n", (b)->prog, ##__VA_ARGS__)
@@ -387,4 +388,62 @@ aves_lcore_egress(struct aves_lcore *lc, struct rte_mbuf *m, const struct aves_h
 		return;
 	}
 	aves_tx_push(&lc->tx, hop->port, m);
+}
+
+void
+aves_appliance_ctr_sum(const struct aves_appliance *b, size_t off, unsigned int n,
+		       uint64_t *out)
+{
+	const uint64_t *bases[AVES_CONF_WORKERS_MAX + 1];
+	uint32_t l;
+
+	for (l = 0; l <= b->n_workers; l++)
+		bases[l] = (const uint64_t *)((const char *)b->stats[l] + off);
+	aves_ctr_sum(out, n, bases, b->n_workers + 1);
+}
+
+int
+aves_appliance_tel_group(struct rte_tel_data *d, const char *name,
+			 const struct aves_appliance *b, size_t off, const char *const *names,
+			 unsigned int n)
+{
+	uint64_t v[AVES_APP_GROUP_MAX];
+
+	if (n > AVES_APP_GROUP_MAX)
+		return -1;
+	aves_appliance_ctr_sum(b, off, n, v);
+	return aves_tel_add_counters(d, name, names, v, n);
+}
+
+int
+aves_appliance_tel_ports(struct rte_tel_data *d, const struct aves_appliance *b)
+{
+	const struct aves_port_ctr *ports[AVES_CONF_WORKERS_MAX + 1];
+	uint16_t port_ids[AVES_CONF_PORTS_MAX];
+	uint64_t neigh[AVES_NEIGH_CTR_MAX];
+	uint32_t i;
+	int ret;
+
+	aves_neigh_counters(b->neigh, neigh);
+	ret = aves_tel_add_counters(d, "neighbours", aves_neigh_ctr_names, neigh,
+				    AVES_NEIGH_CTR_MAX);
+	for (i = 0; i < b->n_ports; i++)
+		port_ids[i] = b->ports[i].id;
+	for (i = 0; i <= b->n_workers; i++)
+		ports[i] = b->port_ctr[i];
+	ret |= aves_tel_add_ports(d, "ports", port_ids, b->n_ports, ports, b->n_workers + 1);
+	return ret;
+}
+
+void
+aves_appliance_port_totals(const struct aves_appliance *b, uint64_t *rx, uint64_t *tx)
+{
+	uint32_t l, p;
+
+	*rx = *tx = 0;
+	for (l = 0; l <= b->n_workers; l++)
+		for (p = 0; p < b->n_ports; p++) {
+			*rx += aves_ctr_read(&b->port_ctr[l][b->ports[p].id].rx_pkts);
+			*tx += aves_ctr_read(&b->port_ctr[l][b->ports[p].id].tx_pkts);
+		}
 }

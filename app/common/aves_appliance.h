@@ -31,6 +31,7 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <rte_telemetry.h>
 
 #include "aves_appconf.h"
 #include "aves_auth.h"
@@ -312,6 +313,39 @@ aves_control_summary_due(const struct aves_appliance *b, uint64_t *next_ms, uint
  */
 void aves_control_resolve_gateways(const struct aves_appliance *b, struct aves_tx *tx,
 				   uint64_t now);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Telemetry (the telemetry thread and the summary line: snapshots, relaxed loads)           */
+/* ---------------------------------------------------------------------------------------- */
+
+/** Most counters in one group an appliance sums. */
+#define AVES_APP_GROUP_MAX 128
+
+/**
+ * Sum @p n counters at byte offset @p off of every lcore's counter block into @p out.
+ * Any thread.
+ */
+void aves_appliance_ctr_sum(const struct aves_appliance *b, size_t off, unsigned int n,
+			    uint64_t *out);
+
+/**
+ * Add a dictionary @p name = { names[i]: the lcores' sum of counter i of the group at byte
+ * offset @p off }, @p n <= AVES_APP_GROUP_MAX.
+ * @return 0, or a negative value. Telemetry thread.
+ */
+int aves_appliance_tel_group(struct rte_tel_data *d, const char *name,
+			     const struct aves_appliance *b, size_t off,
+			     const char *const *names, unsigned int n);
+
+/**
+ * Add the dictionaries both appliances end their stats with: "neighbours" (the neighbour
+ * table's counters) and "ports" (per port, the lcores' counters and the device's).
+ * @return 0, or a negative value. Telemetry thread.
+ */
+int aves_appliance_tel_ports(struct rte_tel_data *d, const struct aves_appliance *b);
+
+/** Frames received and sent on every port by every lcore (the summary line). Any thread. */
+void aves_appliance_port_totals(const struct aves_appliance *b, uint64_t *rx, uint64_t *tx);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,18 @@
 
 #include "aves_telemetry.h"
 
+const char *const aves_tel_parse_names[AVES_PARSE_REASON_MAX] = {
+	"ok",
+#define AVES_TEL_NAME_(name, str) str,
+	AVES_PARSE_REASONS(AVES_TEL_NAME_)
+};
+
+const char *const aves_tel_icmp_refusal_names[AVES_ICMP_REFUSE_MAX] = {
+	"none",
+	AVES_ICMP_REFUSALS(AVES_TEL_NAME_)
+#undef AVES_TEL_NAME_
+};
+
 void
 aves_ctr_sum(uint64_t *out, unsigned int n, const uint64_t *const *bases,
 	     unsigned int n_lcores)
@@ -96,4 +108,26 @@ aves_tel_add_ports(struct rte_tel_data *d, const char *name, const uint16_t *por
 	if (ret != 0)
 		rte_tel_data_free(all);
 	return ret;
+}
+
+int
+aves_tel_add_table(struct rte_tel_data *d, const char *name, const struct aves_table *t)
+{
+	static const char *const names[] = { "count", "capacity", "published", "deleted",
+					     "reclaimed", "full", "hash_full", "exists",
+					     "retiring" };
+	struct aves_table_stats s;
+	uint64_t v[RTE_DIM(names)];
+
+	aves_table_stats_get(t, &s);
+	v[0] = s.live;
+	v[1] = aves_table_capacity(t);
+	v[2] = s.published;
+	v[3] = s.deleted;
+	v[4] = s.reclaimed;
+	v[5] = s.full;
+	v[6] = s.hash_full;
+	v[7] = s.exists;
+	v[8] = s.retiring;
+	return aves_tel_add_counters(d, name, names, v, RTE_DIM(names));
 }

@@ -17,6 +17,9 @@
 
 #include <rte_telemetry.h>
 
+#include "aves_flow.h"
+#include "aves_icmp.h"
+#include "aves_table.h"
 #include "aves_tx.h"
 
 #ifdef __cplusplus
@@ -53,6 +56,19 @@ int aves_tel_add_counters(struct rte_tel_data *d, const char *name, const char *
 int aves_tel_add_ports(struct rte_tel_data *d, const char *name, const uint16_t *ports,
 		       unsigned int n_ports, const struct aves_port_ctr *const *per_lcore,
 		       unsigned int n_lcores);
+
+/** Names of the aves_parse_ipv4() results ("ok" first), for a counter group by reason. */
+extern const char *const aves_tel_parse_names[AVES_PARSE_REASON_MAX];
+
+/** Names of the reasons an ICMP error is not sent ("none" first). */
+extern const char *const aves_tel_icmp_refusal_names[AVES_ICMP_REFUSE_MAX];
+
+/**
+ * Add a dictionary @p name with a table's occupancy and counters: count, capacity,
+ * published, deleted, reclaimed, full, hash_full, exists, retiring.
+ * @return 0, or a negative errno.
+ */
+int aves_tel_add_table(struct rte_tel_data *d, const char *name, const struct aves_table *t);
 
 #ifdef __cplusplus
 }

@@ -20,107 +20,37 @@
 #include "aves_telemetry.h"
 #include "ngw.h"
 
-/* Most counters in one group (the largest is NGW_COUNTERS). */
-#define GROUP_MAX 128
 
 /* rte_telemetry callbacks take no argument: the one application of this process. */
 static struct ngw_app *tel_app;
-
-static const char *const parse_names[AVES_PARSE_REASON_MAX] = {
-	"ok",
-#define NGW_PARSE_NAME_(name, str) str,
-	AVES_PARSE_REASONS(NGW_PARSE_NAME_)
-#undef NGW_PARSE_NAME_
-};
-
-static const char *const refusal_names[AVES_ICMP_REFUSE_MAX] = {
-	"none",
-#define NGW_REFUSAL_NAME_(name, str) str,
-	AVES_ICMP_REFUSALS(NGW_REFUSAL_NAME_)
-#undef NGW_REFUSAL_NAME_
-};
 
 #define NGW_TUNNEL_NAME_(name, str) str,
 static const char *const rx_names[AVES_RX_MAX] = { AVES_RX_VERDICTS(NGW_TUNNEL_NAME_) };
 static const char *const reasm_names[AVES_REASM_MAX] = { AVES_REASM_RESULTS(NGW_TUNNEL_NAME_) };
 #undef NGW_TUNNEL_NAME_
 
-static_assert(NGW_CTR_MAX <= GROUP_MAX, "GROUP_MAX holds every counter group");
-
-/* Sum one group of counters (at byte offset @p off in struct ngw_stats) over every lcore. */
-static void
-sum_group(const struct ngw_app *app, size_t off, unsigned int n, uint64_t *out)
-{
-	const uint64_t *bases[NGW_WORKERS_MAX + 1];
-	uint32_t l;
-
-	for (l = 0; l <= app->base.n_workers; l++)
-		bases[l] = (const uint64_t *)((const char *)app->base.stats[l] + off);
-	aves_ctr_sum(out, n, bases, app->base.n_workers + 1);
-}
-
-static int
-add_group(struct rte_tel_data *d, const char *name, const struct ngw_app *app, size_t off,
-	  const char *const *names, unsigned int n)
-{
-	uint64_t v[GROUP_MAX];
-
-	sum_group(app, off, n, v);
-	return aves_tel_add_counters(d, name, names, v, n);
-}
+static_assert(NGW_CTR_MAX <= AVES_APP_GROUP_MAX, "a group holds every counter");
 
 #define GROUP_(d, name, field, names) \
-	add_group(d, name, app, offsetof(struct ngw_stats, field), names, RTE_DIM(names))
+	aves_appliance_tel_group(d, name, &app->base, offsetof(struct ngw_stats, field), names, \
+				 RTE_DIM(names))
 
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct ngw_app *app = tel_app;
-	const struct aves_port_ctr *ports[NGW_WORKERS_MAX + 1];
-	uint16_t port_ids[NGW_PORTS_MAX];
-	uint64_t neigh[AVES_NEIGH_CTR_MAX];
-	uint32_t i;
 	int ret;
 
 	(void)cmd, (void)params;
 	rte_tel_data_start_dict(d);
 	ret = GROUP_(d, "counters", ctr, ngw_ctr_names);
-	ret |= GROUP_(d, "parse", parse, parse_names);
-	ret |= GROUP_(d, "inner_parse", inner_parse, parse_names);
+	ret |= GROUP_(d, "parse", parse, aves_tel_parse_names);
+	ret |= GROUP_(d, "inner_parse", inner_parse, aves_tel_parse_names);
 	ret |= GROUP_(d, "aves_rx", tunnel.rx, rx_names);
 	ret |= GROUP_(d, "reasm", tunnel.reasm, reasm_names);
-	ret |= GROUP_(d, "icmp_refusal", icmp_refusal, refusal_names);
-	aves_neigh_counters(app->base.neigh, neigh);
-	ret |= aves_tel_add_counters(d, "neighbours", aves_neigh_ctr_names, neigh,
-				     AVES_NEIGH_CTR_MAX);
-	for (i = 0; i < app->base.n_ports; i++)
-		port_ids[i] = app->base.ports[i].id;
-	for (i = 0; i <= app->base.n_workers; i++)
-		ports[i] = app->base.port_ctr[i];
-	ret |= aves_tel_add_ports(d, "ports", port_ids, app->base.n_ports, ports, app->base.n_workers + 1);
+	ret |= GROUP_(d, "icmp_refusal", icmp_refusal, aves_tel_icmp_refusal_names);
+	ret |= aves_appliance_tel_ports(d, &app->base);
 	return ret == 0 ? 0 : -1;
-}
-
-static int
-add_table(struct rte_tel_data *d, const char *name, const struct aves_table *t)
-{
-	static const char *const names[] = { "count", "capacity", "published", "deleted",
-					     "reclaimed", "full", "hash_full", "exists",
-					     "retiring" };
-	struct aves_table_stats s;
-	uint64_t v[RTE_DIM(names)];
-
-	aves_table_stats_get(t, &s);
-	v[0] = s.live;
-	v[1] = aves_table_capacity(t);
-	v[2] = s.published;
-	v[3] = s.deleted;
-	v[4] = s.reclaimed;
-	v[5] = s.full;
-	v[6] = s.hash_full;
-	v[7] = s.exists;
-	v[8] = s.retiring;
-	return aves_tel_add_counters(d, name, names, v, RTE_DIM(names));
 }
 
 static int
@@ -139,9 +69,9 @@ cmd_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 				  ngw_control_sessions(app->control, NGW_AVES_MH));
 	rte_tel_data_add_dict_u64(d, "trusted_waypoints", aves_table_count(app->trust));
 	rte_tel_data_add_dict_u64(d, "neighbours", aves_neigh_count(app->base.neigh));
-	ret = add_table(d, "session_table", app->sessions);
-	ret |= add_table(d, "inbound_table", app->inbound);
-	ret |= add_table(d, "trust_table", app->trust);
+	ret = aves_tel_add_table(d, "session_table", app->sessions);
+	ret |= aves_tel_add_table(d, "inbound_table", app->inbound);
+	ret |= aves_tel_add_table(d, "trust_table", app->trust);
 	return ret == 0 ? 0 : -1;
 }
 
@@ -154,7 +84,7 @@ cmd_public(const char *cmd, const char *params, struct rte_tel_data *d)
 	char buf[INET_ADDRSTRLEN];
 
 	(void)cmd, (void)params;
-	sum_group(app, offsetof(struct ngw_stats, ctr), NGW_CTR_MAX, c);
+	aves_appliance_ctr_sum(&app->base, offsetof(struct ngw_stats, ctr), NGW_CTR_MAX, c);
 	now_ms = rte_rdtsc() / RTE_MAX(rte_get_tsc_hz() / 1000, UINT64_C(1));
 	next = ngw_control_next_register(app->control);
 	rte_tel_data_start_dict(d);
@@ -202,15 +132,10 @@ ngw_telemetry_register(struct ngw_app *app)
 void
 ngw_summary(const struct ngw_app *app, char *buf, size_t cap)
 {
-	uint64_t c[NGW_CTR_MAX], rx = 0, tx = 0;
-	uint32_t l, p;
+	uint64_t c[NGW_CTR_MAX], rx, tx;
 
-	sum_group(app, offsetof(struct ngw_stats, ctr), NGW_CTR_MAX, c);
-	for (l = 0; l <= app->base.n_workers; l++)
-		for (p = 0; p < app->base.n_ports; p++) {
-			rx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].rx_pkts);
-			tx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].tx_pkts);
-		}
+	aves_appliance_ctr_sum(&app->base, offsetof(struct ngw_stats, ctr), NGW_CTR_MAX, c);
+	aves_appliance_port_totals(&app->base, &rx, &tx);
 	snprintf(buf, cap,
 		 "rx %" PRIu64 " tx %" PRIu64 " napt out %" PRIu64 " in %" PRIu64
 		 " aves in %" PRIu64 " out %" PRIu64 " rejected %" PRIu64 " no_session %" PRIu64

@@ -21,18 +21,9 @@
 #include "wp.h"
 
 #define ADDRESSES_PER_CALL 128
-/* Most counters in one group (the largest is WP_COUNTERS). */
-#define GROUP_MAX 128
 
 /* rte_telemetry callbacks take no argument: the one application of this process. */
 static struct wp_app *tel_app;
-
-static const char *const parse_names[AVES_PARSE_REASON_MAX] = {
-	"ok",
-#define WP_PARSE_NAME_(name, str) str,
-	AVES_PARSE_REASONS(WP_PARSE_NAME_)
-#undef WP_PARSE_NAME_
-};
 
 static const char *const verdict_names[AVES_VERDICT_MAX] = {
 #define WP_VERDICT_NAME_(name, str) str,
@@ -53,98 +44,35 @@ static const char *const reject_names[AVES_CTRL_REASON_MAX + 1] = {
 #undef WP_REJECT_NAME_
 };
 
-static const char *const refusal_names[AVES_ICMP_REFUSE_MAX] = {
-	"none",
-#define WP_REFUSAL_NAME_(name, str) str,
-	AVES_ICMP_REFUSALS(WP_REFUSAL_NAME_)
-#undef WP_REFUSAL_NAME_
-};
-
 #define WP_TUNNEL_NAME_(name, str) str,
 static const char *const encap_names[AVES_ENCAP_MAX] = { AVES_ENCAP_RESULTS(WP_TUNNEL_NAME_) };
 static const char *const tag_names[AVES_TAG_MAX] = { AVES_TAG_RESULTS(WP_TUNNEL_NAME_) };
 static const char *const frag_names[AVES_FRAG_MAX] = { AVES_FRAG_RESULTS(WP_TUNNEL_NAME_) };
 #undef WP_TUNNEL_NAME_
 
-/* Sum one group of counters (at byte offset @p off in struct wp_stats) over every lcore. */
-static void
-sum_group(const struct wp_app *app, size_t off, unsigned int n, uint64_t *out)
-{
-	const uint64_t *bases[WP_WORKERS_MAX + 1];
-	uint32_t l;
-
-	for (l = 0; l <= app->base.n_workers; l++)
-		bases[l] = (const uint64_t *)((const char *)app->base.stats[l] + off);
-	aves_ctr_sum(out, n, bases, app->base.n_workers + 1);
-}
-
-static int
-add_group(struct rte_tel_data *d, const char *name, const struct wp_app *app, size_t off,
-	  const char *const *names, unsigned int n)
-{
-	uint64_t v[GROUP_MAX];
-
-	if (n > GROUP_MAX)
-		return -1;
-	sum_group(app, off, n, v);
-	return aves_tel_add_counters(d, name, names, v, n);
-}
-
 #define GROUP_(d, name, field, names) \
-	add_group(d, name, app, offsetof(struct wp_stats, field), names, RTE_DIM(names))
+	aves_appliance_tel_group(d, name, &app->base, offsetof(struct wp_stats, field), names, \
+				 RTE_DIM(names))
 
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct wp_app *app = tel_app;
-	const struct aves_port_ctr *ports[WP_WORKERS_MAX + 1];
-	uint16_t port_ids[WP_PORTS_MAX];
-	uint64_t neigh[AVES_NEIGH_CTR_MAX];
-	uint32_t i;
 	int ret;
 
 	(void)cmd, (void)params;
 	rte_tel_data_start_dict(d);
 	ret = GROUP_(d, "counters", ctr, wp_ctr_names);
-	ret |= GROUP_(d, "parse", parse, parse_names);
+	ret |= GROUP_(d, "parse", parse, aves_tel_parse_names);
 	ret |= GROUP_(d, "verdicts", verdict, verdict_names);
 	ret |= GROUP_(d, "ctrl", ctrl, ctrl_names);
 	ret |= GROUP_(d, "reject", reject, reject_names);
-	ret |= GROUP_(d, "icmp_refusal", icmp_refusal, refusal_names);
+	ret |= GROUP_(d, "icmp_refusal", icmp_refusal, aves_tel_icmp_refusal_names);
 	ret |= GROUP_(d, "encap", tunnel.encap, encap_names);
 	ret |= GROUP_(d, "tag", tunnel.tag, tag_names);
 	ret |= GROUP_(d, "frag", tunnel.frag, frag_names);
-	aves_neigh_counters(app->base.neigh, neigh);
-	ret |= aves_tel_add_counters(d, "neighbours", aves_neigh_ctr_names, neigh,
-				     AVES_NEIGH_CTR_MAX);
-	for (i = 0; i < app->base.n_ports; i++)
-		port_ids[i] = app->base.ports[i].id;
-	for (i = 0; i <= app->base.n_workers; i++)
-		ports[i] = app->base.port_ctr[i];
-	ret |= aves_tel_add_ports(d, "ports", port_ids, app->base.n_ports, ports, app->base.n_workers + 1);
+	ret |= aves_appliance_tel_ports(d, &app->base);
 	return ret == 0 ? 0 : -1;
-}
-
-static int
-add_table(struct rte_tel_data *d, const char *name, const struct aves_table *t)
-{
-	static const char *const names[] = { "count", "capacity", "published", "deleted",
-					     "reclaimed", "full", "hash_full", "exists",
-					     "retiring" };
-	struct aves_table_stats s;
-	uint64_t v[RTE_DIM(names)];
-
-	aves_table_stats_get(t, &s);
-	v[0] = s.live;
-	v[1] = aves_table_capacity(t);
-	v[2] = s.published;
-	v[3] = s.deleted;
-	v[4] = s.reclaimed;
-	v[5] = s.full;
-	v[6] = s.hash_full;
-	v[7] = s.exists;
-	v[8] = s.retiring;
-	return aves_tel_add_counters(d, name, names, v, RTE_DIM(names));
 }
 
 static uint32_t
@@ -175,8 +103,8 @@ cmd_bindings(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "neighbours", aves_neigh_count(app->base.neigh));
 	rte_tel_data_add_dict_u64(d, "tcp_connections", conns);
 	rte_tel_data_add_dict_u64(d, "waiting_addresses", n_waiting(app));
-	ret = add_table(d, "binding_table", app->bindings);
-	ret |= add_table(d, "block_table", app->blocks);
+	ret = aves_tel_add_table(d, "binding_table", app->bindings);
+	ret |= aves_tel_add_table(d, "block_table", app->blocks);
 	return ret == 0 ? 0 : -1;
 }
 
@@ -280,17 +208,13 @@ wp_telemetry_register(struct wp_app *app)
 void
 wp_summary(const struct wp_app *app, char *buf, size_t cap)
 {
-	uint64_t c[WP_CTR_MAX], rx = 0, tx = 0, parse_bad;
+	uint64_t c[WP_CTR_MAX], rx, tx, parse_bad;
 	uint64_t parse[AVES_PARSE_REASON_MAX];
-	uint32_t l, p;
+	uint32_t l;
 
-	sum_group(app, offsetof(struct wp_stats, ctr), WP_CTR_MAX, c);
-	sum_group(app, offsetof(struct wp_stats, parse), AVES_PARSE_REASON_MAX, parse);
-	for (l = 0; l <= app->base.n_workers; l++)
-		for (p = 0; p < app->base.n_ports; p++) {
-			rx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].rx_pkts);
-			tx += aves_ctr_read(&app->base.port_ctr[l][app->base.ports[p].id].tx_pkts);
-		}
+	aves_appliance_ctr_sum(&app->base, offsetof(struct wp_stats, ctr), WP_CTR_MAX, c);
+	aves_appliance_ctr_sum(&app->base, offsetof(struct wp_stats, parse), AVES_PARSE_REASON_MAX, parse);
+	aves_appliance_port_totals(&app->base, &rx, &tx);
 	for (parse_bad = 0, l = 0; l < AVES_PARSE_REASON_MAX; l++)
 		parse_bad += parse[l];
 	snprintf(buf, cap,
