@@ -16,8 +16,11 @@ build_pkgs=(
 )
 system_pkgs=(
 	unbound dnsutils knot-dnsutils   # recursive resolver and DNS clients
-	curl openssh-server openssh-client iputils-ping traceroute netcat-openbsd iperf3
-	socat vsftpd ftp python3-scapy tcpdump
+	# The end-to-end suite's clients and the services behind the gateways, all run by hand
+	# without systemd (app/devmode/topology.sh); the web server is python3 -m http.server.
+	curl openssh-client iputils-ping traceroute netcat-openbsd iperf3 ftp
+	openssh-server socat vsftpd       # sshd, UDP echo, active-mode FTP on the responders
+	python3-scapy tcpdump
 	dpdk-dev                          # dpdk-telemetry.py and dpdk-dumpcap, to watch the appliances
 	clang libclang-rt-14-dev          # libFuzzer harnesses (test/fuzz/)
 )

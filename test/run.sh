@@ -7,6 +7,8 @@
 #   sudo test/run.sh sanitize   the unit suites built with ASan + UBSan
 #   sudo test/run.sh fuzz       each libFuzzer harness for FUZZ_SECONDS (30)
 #   sudo test/run.sh dns        only the aves-dns system suite (dig, kdig, unbound)
+#   sudo test/run.sh e2e        only the end-to-end suite: the whole system in development
+#                               mode with real programs (test/e2e/run.sh, docs/DEVMODE.md)
 #
 # Environment: BUILD_DIR (default build), AVES_WERROR=1 to build with -Werror (CI does).
 set -uo pipefail
@@ -106,12 +108,14 @@ all)
 	run_sanitize
 	run_system fuzz "$top/test/fuzz/run.sh"
 	run_system dns "$top/test/dns/run.sh"
+	run_system e2e "$top/test/e2e/run.sh"
 	;;
 unit) run_unit ;;
 sanitize) run_sanitize ;;
 fuzz) run_system fuzz "$top/test/fuzz/run.sh" ;;
 dns) run_system dns "$top/test/dns/run.sh" ;;
-*) die "unknown suite '$what' (all, unit, sanitize, fuzz, dns)" ;;
+e2e) run_system e2e "$top/test/e2e/run.sh" ;;
+*) die "unknown suite '$what' (all, unit, sanitize, fuzz, dns, e2e)" ;;
 esac
 
 echo "$passed passed, $failed failed"
