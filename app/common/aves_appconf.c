@@ -343,7 +343,7 @@ aves_appconf_check_timers(struct aves_conf *conf, const struct aves_appliance_co
 	const char *bad_timer;
 
 	if (aves_session_timers_check(&base->timers, &bad_timer) != 0)
-		aves_conf_error(conf, aves_conf_lookup(conf, "timers"), "invalid timer %s",
+		aves_conf_error_path(conf, "timers", "invalid timer %s",
 				bad_timer);
 }
 
@@ -354,20 +354,20 @@ aves_appconf_check_runtime(struct aves_conf *conf, const struct aves_appliance_c
 
 	for (i = 0; i < base->n_workers; i++) {
 		if (base->workers[i] == base->control_lcore)
-			aves_conf_error(conf, aves_conf_lookup(conf, "lcores.workers"),
+			aves_conf_error_path(conf, "lcores.workers",
 					"lcore %u is both a worker and the control lcore",
 					base->workers[i]);
 		for (j = 0; j < i; j++)
 			if (base->workers[j] == base->workers[i])
-				aves_conf_error(conf, aves_conf_lookup(conf, "lcores.workers"),
+				aves_conf_error_path(conf, "lcores.workers",
 						"lcore %u is listed twice", base->workers[i]);
 	}
 	if (base->idle_sleep_after < base->idle_pause_after)
-		aves_conf_error(conf, aves_conf_lookup(conf, "idle.sleep-after"),
+		aves_conf_error_path(conf, "idle.sleep-after",
 				"must not be smaller than idle.pause-after (%u < %u)",
 				base->idle_sleep_after, base->idle_pause_after);
 	if (base->mbuf_cache > base->mbufs / 4)
-		aves_conf_error(conf, aves_conf_lookup(conf, "mbufs.cache"),
+		aves_conf_error_path(conf, "mbufs.cache",
 				"must be at most a quarter of mbufs.count (%u > %u)",
 				base->mbuf_cache, base->mbufs / 4);
 }

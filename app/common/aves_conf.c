@@ -94,12 +94,17 @@ report(struct aves_conf *conf, const config_setting_t *s, const char *name, cons
 	const char *file = s != NULL && config_setting_source_file(s) != NULL ?
 		config_setting_source_file(s) : conf->file;
 
+	int line = setting_line(s);
+
 	aves_conf_path(s, path, sizeof(path));
 	if (name != NULL) {
 		size_t len = strlen(path);
 		snprintf(path + len, sizeof(path) - len, "%s%s", len ? "." : "", name);
 	}
-	fprintf(conf->err, "%s:%d: %s: ", file, setting_line(s), path[0] ? path : "(top level)");
+	if (line > 0)
+		fprintf(conf->err, "%s:%d: %s: ", file, line, path[0] ? path : "(top level)");
+	else
+		fprintf(conf->err, "%s: %s: ", file, path[0] ? path : "(top level)");
 	vfprintf(conf->err, fmt, ap);
 	fputc('\n', conf->err);
 	conf->errors++;
@@ -652,6 +657,32 @@ aves_conf_ipv4_array(struct aves_conf *conf, const config_setting_t *group, cons
 		(*n)++;
 	}
 	return ok;
+}
+
+void
+aves_conf_error_path(struct aves_conf *conf, const char *path, const char *fmt, ...)
+{
+	char prefix[256];
+	const config_setting_t *s;
+	const char *tail = NULL;
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "%s", path);
+	/* A setting the file leaves at its default has no line: name it at its nearest group. */
+	for (s = config_lookup(&conf->cfg, prefix); s == NULL; s = config_lookup(&conf->cfg, prefix)) {
+		char *dot = strrchr(prefix, '.');
+
+		if (dot == NULL) {
+			s = aves_conf_root(conf);
+			tail = path;
+			break;
+		}
+		*dot = '\0';
+		tail = path + (dot - prefix) + 1;
+	}
+	va_start(ap, fmt);
+	report(conf, s, tail, fmt, ap);
+	va_end(ap);
 }
 
 const config_setting_t *

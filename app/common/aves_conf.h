@@ -57,6 +57,14 @@ void aves_conf_error(struct aves_conf *conf, const config_setting_t *setting, co
 		     ...) __attribute__((format(printf, 3, 4)));
 
 /**
+ * Report a problem with the setting at dotted @p path ("reassembly.per-source"), for checks
+ * across settings. When the file does not set it (its default applies), the problem is
+ * reported at the nearest group the file has, still naming the full setting.
+ */
+void aves_conf_error_path(struct aves_conf *conf, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
  * Look up a member of a group. A missing required member is reported; a missing optional one
  * returns NULL silently.
  */

@@ -165,10 +165,10 @@ check_sides(struct aves_conf *conf, struct ngw_config *cfg)
 		}
 	}
 	if (n_outside != 1)
-		aves_conf_error(conf, aves_conf_lookup(conf, "ports"),
+		aves_conf_error_path(conf, "ports",
 				"exactly one port must have side = \"outside\" (%u do)", n_outside);
 	if (n_outside == cfg->base.n_ports)
-		aves_conf_error(conf, aves_conf_lookup(conf, "ports"),
+		aves_conf_error_path(conf, "ports",
 				"at least one port must have side = \"inside\"");
 }
 
@@ -182,7 +182,7 @@ check_other(struct aves_conf *conf, struct ngw_config *cfg)
 	for (i = 0; i < cfg->n_keys; i++)
 		for (j = 0; j < i; j++)
 			if (cfg->keys[j].id == cfg->keys[i].id)
-				aves_conf_error(conf, aves_conf_lookup(conf, "keys"),
+				aves_conf_error_path(conf, "keys",
 						"key id %u is used twice", cfg->keys[i].id);
 	for (i = 0; i < cfg->n_servers; i++) {
 		int p = aves_appconf_port_of(&cfg->base, cfg->servers[i]);
@@ -197,23 +197,23 @@ check_other(struct aves_conf *conf, struct ngw_config *cfg)
 					"outside port", a);
 	}
 	if (cfg->register_fast_interval_ms > cfg->register_interval_ms)
-		aves_conf_error(conf, aves_conf_lookup(conf, "register.fast-interval"),
+		aves_conf_error_path(conf, "register.fast-interval",
 				"must not be longer than register.interval (%u > %u ms)",
 				cfg->register_fast_interval_ms, cfg->register_interval_ms);
 	if (cfg->port_min > cfg->port_max)
-		aves_conf_error(conf, aves_conf_lookup(conf, "nat.port-min"),
+		aves_conf_error_path(conf, "nat.port-min",
 				"must not be above nat.port-max (%u > %u)", cfg->port_min,
 				cfg->port_max);
 	else if (cfg->port_min == cfg->port_max && cfg->port_min == cfg->tunnel_port)
-		aves_conf_error(conf, aves_conf_lookup(conf, "nat.port-min"),
+		aves_conf_error_path(conf, "nat.port-min",
 				"the range holds only the tunnel port (%u)", cfg->tunnel_port);
 	aves_appconf_check_timers(conf, &cfg->base);
 	if (cfg->reasm_per_source > cfg->reasm_datagrams)
-		aves_conf_error(conf, aves_conf_lookup(conf, "reassembly.per-source"),
+		aves_conf_error_path(conf, "reassembly.per-source",
 				"must not be above reassembly.datagrams (%u > %u)",
 				cfg->reasm_per_source, cfg->reasm_datagrams);
 	if (cfg->reasm_trusted_per_source > cfg->reasm_trusted_datagrams)
-		aves_conf_error(conf, aves_conf_lookup(conf, "reassembly.trusted-per-source"),
+		aves_conf_error_path(conf, "reassembly.trusted-per-source",
 				"must not be above reassembly.trusted-datagrams (%u > %u)",
 				cfg->reasm_trusted_per_source, cfg->reasm_trusted_datagrams);
 	aves_appconf_check_runtime(conf, &cfg->base);

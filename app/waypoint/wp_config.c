@@ -185,7 +185,7 @@ cross_check(struct aves_conf *conf, struct wp_config *cfg)
 
 	aves_appconf_check_ports(conf, base);
 	if (cfg->control_addr != 0 && aves_appconf_port_of(base, cfg->control_addr) < 0)
-		aves_conf_error(conf, aves_conf_lookup(conf, "control.address"),
+		aves_conf_error_path(conf, "control.address",
 				"%s is on no port's network",
 				inet_ntop(AF_INET, &cfg->control_addr, a, sizeof(a)));
 	aves_appconf_check_routes(conf, base, &cfg->control_addr, 1);
@@ -220,7 +220,7 @@ cross_check(struct aves_conf *conf, struct wp_config *cfg)
 				&cfg->service_keys[j] : &cfg->gateway_keys[j - cfg->n_service_keys];
 
 			if (o->id == k->id && k->id != 0)
-				aves_conf_error(conf, aves_conf_lookup(conf, "keys"),
+				aves_conf_error_path(conf, "keys",
 						"key id %u is used twice", k->id);
 		}
 	}

@@ -252,6 +252,27 @@ test_wrapped_integer_literal(void **state)
 	assert_int_equal(aves_conf_errors(&f->conf), 3);
 }
 
+/* Cross-checks name the setting even when the file leaves it at its default. */
+static void
+test_error_path_defaulted(void **state)
+{
+	struct fixture *f = *state;
+	char expect[256];
+
+	assert_int_equal(load(f, "a = 1;\nreassembly = {\n  datagrams = 64;\n};\n"), 0);
+	aves_conf_error_path(&f->conf, "reassembly.datagrams", "set (%d)", 64);
+	aves_conf_error_path(&f->conf, "reassembly.per-source", "defaulted (%d > %d)", 256, 64);
+	aves_conf_error_path(&f->conf, "nat.port-min", "whole group defaulted");
+	assert_int_equal(aves_conf_errors(&f->conf), 3);
+	snprintf(expect, sizeof(expect), "%s:3: reassembly.datagrams: set (64)", f->path);
+	assert_non_null(strstr(errors(f), expect));
+	snprintf(expect, sizeof(expect), "%s:2: reassembly.per-source: defaulted (256 > 64)",
+		 f->path);
+	assert_non_null(strstr(errors(f), expect));
+	snprintf(expect, sizeof(expect), "%s: nat.port-min: whole group defaulted", f->path);
+	assert_non_null(strstr(errors(f), expect));
+}
+
 static void
 test_list_element_paths(void **state)
 {
@@ -277,6 +298,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test_setup_teardown(test_wrapped_integer_literal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_path_defaulted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_element_paths, setup, teardown),
 	};
 
