@@ -111,6 +111,9 @@ struct entry {
 	uint32_t gateway_key;
 	uint64_t give_up_at;
 	uint64_t attempt_deadline; /* UINT64_MAX: no attempt is running */
+	/* No attempt runs: every untried address is in its wait state (the paper serialises
+	 * SETUPs per address), and attempt_deadline is when the first one leaves it. */
+	bool awaiting_waypoint;
 	unsigned int n_attempts;
 	struct attempt attempts[DNS_PENDING_ATTEMPTS_MAX];
 	uint16_t reply_len;
@@ -270,8 +273,22 @@ start_attempt(struct dns_pending *p, struct dns_waypoints *wp, struct entry *e, 
 			tried[i] = e->attempts[i].waypoint;
 		pick = dns_waypoints_pick(wp, now, tried, e->n_attempts, p->params.rnd,
 					  p->params.rnd_arg);
-		if (pick < 0)
-			return false;
+		if (pick < 0) {
+			uint64_t free_at = dns_waypoints_next_usable(wp, now, tried, e->n_attempts);
+
+			/* Hold the query until an address leaves its wait rather than answer
+			 * SERVFAIL, which resolvers cache for seconds (RFC 9520). */
+			if (free_at <= now || free_at >= e->give_up_at)
+				return false;
+			if (!e->awaiting_waypoint)
+				dns_count(p->params.stats, DNS_CTR_HELD_WAYPOINT_BUSY);
+			e->awaiting_waypoint = true;
+			e->attempt_deadline = free_at;
+			if (free_at < p->next_event)
+				p->next_event = free_at;
+			return true;
+		}
+		e->awaiting_waypoint = false;
 		a = &e->attempts[e->n_attempts++];
 		a->serial = p->next_serial++;
 		a->sent = now;
@@ -464,7 +481,9 @@ dns_pending_run(struct dns_pending *p, struct dns_waypoints *wp, uint64_t now)
 			give_up(p, e);
 			continue;
 		}
-		if (now >= e->attempt_deadline) {
+		if (now >= e->attempt_deadline && e->awaiting_waypoint) {
+			start_attempt(p, wp, e, now);
+		} else if (now >= e->attempt_deadline) {
 			struct attempt *a = &e->attempts[e->n_attempts - 1];
 
 			/* The attempt's serial stays open: a late ACCEPT is still welcome. */

@@ -39,6 +39,7 @@
 	X("held", HELD, "started")                                                      \
 	X("held", HELD_COALESCED, "coalesced")                                          \
 	X("held", HELD_GAVE_UP, "gave_up_dropped")                                      \
+	X("held", HELD_WAYPOINT_BUSY, "waited_for_waypoint")                            \
 	X("held", HELD_ABANDONED, "client_replaced")                                    \
 	X("held", SERVFAIL_UNREGISTERED, "servfail_unregistered")                       \
 	X("held", SERVFAIL_NO_WAYPOINT, "servfail_no_waypoint")                         \

@@ -51,6 +51,28 @@ usable(const struct dns_waypoints *wp, unsigned int a, uint64_t now, const uint3
 	return true;
 }
 
+uint64_t
+dns_waypoints_next_usable(const struct dns_waypoints *wp, uint64_t now, const uint32_t *exclude,
+			  unsigned int n_exclude)
+{
+	uint64_t next = UINT64_MAX;
+	unsigned int a, i;
+
+	for (a = 0; a < wp->n_addrs; a++) {
+		uint64_t t = wp->addrs[a].busy_until > now ? wp->addrs[a].busy_until : now;
+		bool excluded = false;
+
+		for (i = 0; i < n_exclude && !excluded; i++)
+			excluded = exclude[i] == wp->addrs[a].addr;
+		/* A server that stopped answering stays out: only a wait is worth waiting for. */
+		if (excluded || wp->servers[wp->addrs[a].server].down_until > now)
+			continue;
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
 int
 dns_waypoints_pick(const struct dns_waypoints *wp, uint64_t now, const uint32_t *exclude,
 		   unsigned int n_exclude, dns_random_fn rnd, void *rnd_arg)

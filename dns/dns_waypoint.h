@@ -62,6 +62,13 @@ int dns_waypoints_pick(const struct dns_waypoints *wp, uint64_t now, const uint3
 		       unsigned int n_exclude, dns_random_fn rnd, void *rnd_arg);
 
 /** An authenticated ACCEPT or REJECT came from the appliance serving address @p a. */
+/**
+ * The earliest time at or after @p now when an address not in @p exclude, on a server that is
+ * answering, is out of its wait state (busy_until): UINT64_MAX when there is none.
+ */
+uint64_t dns_waypoints_next_usable(const struct dns_waypoints *wp, uint64_t now,
+				   const uint32_t *exclude, unsigned int n_exclude);
+
 void dns_waypoints_answered(struct dns_waypoints *wp, unsigned int a);
 
 /**

@@ -318,19 +318,57 @@ test_table_full(void **state)
 	assert_int_equal(dns_pending_hold(p, wp, &h, 1 * MS), DNS_HOLD_STARTED);
 }
 
+/*
+ * Every address in its wait state (the paper serialises SETUPs per address): the query is held
+ * until the first one leaves its wait, not answered SERVFAIL (which resolvers cache).
+ */
+static void
+test_waits_for_a_free_waypoint(void **state)
+{
+	struct dns_hold h = hold_for(1, 1, 1);
+
+	(void)state;
+	dns_waypoints_busy(wp, 0, 400 * MS);
+	dns_waypoints_busy(wp, 1, 100 * MS);
+	dns_waypoints_busy(wp, 2, 250 * MS);
+	assert_int_equal(dns_pending_hold(p, wp, &h, 0), DNS_HOLD_STARTED);
+	assert_int_equal(dns_pending_count(p), 1);
+	assert_int_equal(fake.n_setups, 0);
+	assert_int_equal(stats.c[DNS_CTR_HELD_WAYPOINT_BUSY], 1);
+	dns_pending_run(p, wp, 99 * MS);
+	assert_int_equal(fake.n_setups, 0);
+	/* W2 leaves its wait first: the SETUP goes there, and it is no timeout of anyone. */
+	dns_pending_run(p, wp, 100 * MS);
+	assert_int_equal(fake.n_setups, 1);
+	assert_int_equal(fake.setups[0].waypoint, W2);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_TIMEOUT], 0);
+	assert_true(dns_pending_accept(p, wp, fake.setups[0].serial, W2, 0, 120 * MS));
+	assert_int_equal(fake.n_replies, 1);
+	assert_int_equal(reply_waypoint(0), W2);
+}
+
+/* No address frees up before the hold time is over, or none is answering: SERVFAIL at once. */
 static void
 test_no_waypoint(void **state)
 {
 	struct dns_hold h = hold_for(1, 1, 1);
 
 	(void)state;
-	dns_waypoints_busy(wp, 0, 100 * MS);
-	dns_waypoints_busy(wp, 1, 100 * MS);
-	dns_waypoints_busy(wp, 2, 100 * MS);
+	dns_waypoints_busy(wp, 0, 3000 * MS);
+	dns_waypoints_busy(wp, 1, 3000 * MS);
+	dns_waypoints_busy(wp, 2, 5000 * MS);
 	assert_int_equal(dns_pending_hold(p, wp, &h, 0), DNS_HOLD_NO_WAYPOINT);
 	assert_int_equal(dns_pending_count(p), 0);
 	assert_int_equal(fake.n_setups, 0);
-	assert_int_equal(dns_pending_hold(p, wp, &h, 100 * MS), DNS_HOLD_STARTED);
+	assert_int_equal(dns_pending_hold(p, wp, &h, 3000 * MS), DNS_HOLD_STARTED);
+	assert_int_equal(fake.n_setups, 1);
+	assert_int_equal(fake.setups[0].waypoint == W1 || fake.setups[0].waypoint == W2, 1);
+
+	/* Servers down count as unusable however soon their waits end. */
+	wp->servers[0].down_until = 10000 * MS;
+	wp->servers[1].down_until = 10000 * MS;
+	h = hold_for(2, 2, 2);
+	assert_int_equal(dns_pending_hold(p, wp, &h, 3100 * MS), DNS_HOLD_NO_WAYPOINT);
 }
 
 static void
@@ -476,6 +514,7 @@ main(void)
 		T(test_coalesce_retransmission),
 		T(test_waypoint_marked_down),
 		T(test_wait_state_skipped),
+		T(test_waits_for_a_free_waypoint),
 		T(test_random_choice_and_serials),
 		cmocka_unit_test(test_create_validates),
 	};
