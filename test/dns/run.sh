@@ -83,6 +83,7 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	[[ -n "$tmp" ]] && rm -rf "$tmp"
+	rm -f /etc/unbound/aves-dnstest.conf
 	echo "$passed passed, $failed failed"
 }
 trap cleanup EXIT
@@ -400,7 +401,10 @@ out=$("${DIG[@]}" web.home2.avesnet.test A)
 expect "a subscriber that never registered: SERVFAIL" "$out" 'status: SERVFAIL'
 
 # ---------------------------------------------------------------- through unbound
-cat >"$tmp/unbound.conf" <<EOF
+# Debian's AppArmor profile lets unbound read only /etc/unbound/**: the configuration goes
+# there (removed on exit), the log to stderr, no pid file.
+unbound_conf=/etc/unbound/aves-dnstest.conf
+cat >"$unbound_conf" <<EOF
 server:
 	interface: $UNBOUND
 	port: $UNBOUND_PORT
@@ -410,10 +414,10 @@ server:
 	access-control: 127.0.0.0/8 allow
 	username: ""
 	chroot: ""
-	directory: "$tmp"
-	pidfile: "$tmp/unbound.pid"
+	directory: "/etc/unbound"
+	pidfile: ""
 	use-syslog: no
-	logfile: "$tmp/unbound.log"
+	logfile: ""
 	verbosity: 1
 	module-config: "iterator"
 	local-zone: "test." nodefault
@@ -422,7 +426,7 @@ stub-zone:
 	stub-addr: $DNS_ADDR@$DNS_PORT
 EOF
 echo accept >"$mode"
-unbound -d -c "$tmp/unbound.conf" 2>>"$tmp/unbound.log" &
+unbound -d -c "$unbound_conf" 2>>"$tmp/unbound.log" &
 pids+=($!)
 DIG_R=(dig @"$UNBOUND" -p "$UNBOUND_PORT" -b "$CLIENT" +time=3 +tries=1)
 for _ in $(seq 50); do

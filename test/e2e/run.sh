@@ -379,6 +379,14 @@ out=$(on a1 "$DEVMODE_DNS" curl -sS -v -m 15 -P - --disable-eprt -o /dev/null \
 	ftp://ftp.home2.avesnet.test/file.bin 2>&1)
 expect "multi-homed: active-mode FTP does not work, as the paper says (the server sees the gateway, refuses PORT)" \
 	"$out" '^< 500 Illegal PORT command' 'curl: \(30\)'
+rm -f "$AVES_RUN/ftp.out"
+out=$(on a1 "$DEVMODE_DNS" curl -sS -v -m 15 -o "$AVES_RUN/ftp.out" \
+	ftp://ftp.home2.avesnet.test/file.bin 2>&1)
+if grep -qE '^> (EPSV|PASV)' <<<"$out" && cmp -s "$AVES_RUN/ftp.out" "$AVES_RUN/ftp/file.bin"; then
+	ok "multi-homed: passive-mode FTP works (the client opens the data connection)"
+else
+	not_ok "multi-homed: passive-mode FTP works (the client opens the data connection)" "$out"
+fi
 check "multi-homed: aves-natgw 2 keeps multi-homed sessions" \
 	test "$(gw_get 2 /aves/natgw/sessions aves_multihomed)" -ge 1 \
 	-- "$(devmode_telemetry aves-gw2 /aves/natgw/sessions)"
