@@ -279,6 +279,25 @@ check "general deployment: SETUPs through unbound started wait states, and conne
 	test "$wait2" -gt "$wait1" -a "$bind1" -gt "$bind0" \
 	-- "setup_accept_wait $wait1 -> $wait2, bind $bind0 -> $bind1"
 
+# ---------------------------------------------------------------- outbound NAT (home1 browses out)
+# A host behind aves-natgw 1 reaches a web server on the Internet segment (on a1) through the
+# gateway's NAPT: the server sees the gateway's public address, and ping's echo comes back.
+mkdir -p "$AVES_RUN/outweb"
+echo "outside page" >"$AVES_RUN/outweb/out.txt"
+devmode_spawn web-out a1 "$AVES_PY" -m http.server 8080 --bind 203.0.113.11 \
+	--directory "$AVES_RUN/outweb"
+for _ in $(seq 50); do
+	devmode_ns a1 curl -s -m 1 -o /dev/null http://203.0.113.11:8080/out.txt && break
+	sleep 0.1
+done
+out=$(devmode_ns h1b curl -sS -m 10 http://203.0.113.11:8080/out.txt 2>&1)
+out+=$'\n'$(devmode_ns h1b ping -n -c 3 -i 0.2 -W 2 203.0.113.11 2>&1)
+expect "outbound NAT: a host behind aves-natgw 1 fetches a page and pings a host outside" \
+	"$out" '^outside page$' '^3 packets transmitted, 3 received'
+check "outbound NAT: the outside server sees the gateway's public address (198.51.100.20)" \
+	grep -q '^198\.51\.100\.20 - - .*"GET /out.txt' "$AVES_RUN/log/web-out.log" \
+	-- "$(tail -n 5 "$AVES_RUN/log/web-out.log")"
+
 # ---------------------------------------------------------------- overlapping private networks
 
 free_waypoint
