@@ -23,6 +23,7 @@ system_pkgs=(
 	python3-scapy tcpdump
 	dpdk-dev                          # dpdk-telemetry.py and dpdk-dumpcap, to watch the appliances
 	clang libclang-rt-14-dev          # libFuzzer harnesses (test/fuzz/)
+	gnuplot-nox                       # bench/run.sh: the cycles-per-stage plot
 )
 
 pkgs=("${build_pkgs[@]}")

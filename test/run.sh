@@ -9,6 +9,8 @@
 #   sudo test/run.sh dns        only the aves-dns system suite (dig, kdig, unbound)
 #   sudo test/run.sh e2e        only the end-to-end suite: the whole system in development
 #                               mode with real programs (test/e2e/run.sh, docs/DEVMODE.md)
+#   sudo test/run.sh bench      bench/run.sh --quick: one TAP line per path measured, ok when
+#                               it produced numbers (none asserted: the machine is noisy)
 #
 # Environment: BUILD_DIR (default build), AVES_WERROR=1 to build with -Werror (CI does).
 set -uo pipefail
@@ -102,6 +104,20 @@ run_system() {
 	fi
 }
 
+# The benchmark's quick mode as a smoke test; its table, CSV and plot go to $build/bench.
+run_bench() {
+	local log="$build/meson-logs/bench.txt" rc before=$failed
+	echo "== bench (quick) =="
+	OUT_DIR="$build/bench" BUILD_DIR="$build" "$top/bench/run.sh" --quick >"$log" 2>&1 </dev/null
+	rc=$?
+	grep -E '^(not )?ok [0-9]+' "$log"
+	count_tap "$log"
+	if [[ $rc -ne 0 && $failed -eq $before ]]; then
+		tail -20 "$log" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+}
+
 case "$what" in
 all)
 	run_unit
@@ -109,13 +125,15 @@ all)
 	run_system fuzz "$top/test/fuzz/run.sh"
 	run_system dns "$top/test/dns/run.sh"
 	run_system e2e "$top/test/e2e/run.sh"
+	run_bench
 	;;
 unit) run_unit ;;
 sanitize) run_sanitize ;;
 fuzz) run_system fuzz "$top/test/fuzz/run.sh" ;;
 dns) run_system dns "$top/test/dns/run.sh" ;;
 e2e) run_system e2e "$top/test/e2e/run.sh" ;;
-*) die "unknown suite '$what' (all, unit, sanitize, fuzz, dns, e2e)" ;;
+bench) run_bench ;;
+*) die "unknown suite '$what' (all, unit, sanitize, fuzz, dns, e2e, bench)" ;;
 esac
 
 echo "$passed passed, $failed failed"

@@ -36,6 +36,7 @@
 #include "aves_appconf.h"
 #include "aves_auth.h"
 #include "aves_neigh.h"
+#include "aves_probe.h"
 #include "aves_punt.h"
 #include "aves_route.h"
 #include "aves_session.h"
@@ -267,7 +268,9 @@ aves_worker_rx(const struct aves_appliance *b, uint32_t idx, aves_burst_fn *proc
 	for (p = 0; p < b->n_ports; p++) {
 		uint16_t port = b->ports[p].id;
 
+		AVES_PROBE_START();
 		n = rte_eth_rx_burst(port, (uint16_t)idx, pkts, b->burst);
+		AVES_PROBE(RX);
 		if (n != 0)
 			total += process(worker, port, pkts, (uint16_t)n, now);
 	}

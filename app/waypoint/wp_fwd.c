@@ -183,10 +183,13 @@ wp_fwd_prepare(struct wp_lcore *lc, struct rte_mbuf *m, struct aves_pkt *pkt,
 		.dport = e->b.gw_port,
 		.type = AVES_TYPE_FORWARD,
 	};
+	AVES_PROBE(REWRITE);
 	if (aves_encap(&lc->encap, &lc->st->tunnel, m, &params, 0) != AVES_ENCAP_OK) {
+		AVES_PROBE(ENCAP);
 		wp_drop(lc, WP_CTR_ENCAP_FAILED, m);
 		return;
 	}
+	AVES_PROBE(ENCAP);
 	lc->actr[e->w].fwd_pkts++;
 	lc->actr[e->w].fwd_bytes += pkt->ip_len;
 	if (lc->n_fwd == WP_BURST_MAX)
@@ -209,7 +212,9 @@ wp_fwd_flush(struct wp_lcore *lc, uint64_t now)
 	if (n == 0)
 		return;
 	memcpy(orig, lc->fwd, n * sizeof(orig[0]));
+	AVES_PROBE(REWRITE);
 	tagged = aves_tag_burst(lc->core.auth, &lc->st->tunnel, lc->fwd, lc->fwd_key, n);
+	AVES_PROBE(TAG);
 	for (i = 0; i < tagged; i++) {
 		struct rte_mbuf *m = lc->fwd[i];
 		const struct aves_hop *hop;

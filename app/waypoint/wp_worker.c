@@ -295,6 +295,7 @@ waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t 
 	uint64_t hits;
 	uint16_t i, n_need = 0;
 
+	AVES_PROBE(PARSE);
 	for (i = 0; i < b->n; i++) {
 		keys[i] = aves_wp_key_make(app->addrs[b->w[i]].addr, b->pkt[i].key.src);
 		kp[i] = &keys[i];
@@ -322,6 +323,7 @@ waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t 
 		for (i = 0; i < n_need; i++)
 			blk[need[i]] = blk_found[i];
 	}
+	AVES_PROBE(LOOKUP);
 
 	for (i = 0; i < b->n; i++) {
 		struct aves_pkt *pkt = &b->pkt[i];
@@ -358,6 +360,7 @@ waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t 
 			conn_track(w, pkt, e, now);
 		wp_fwd_prepare(lc, m, pkt, e, now);
 	}
+	AVES_PROBE(REWRITE);
 	b->n = 0;
 }
 
@@ -436,9 +439,12 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 	}
 	if (b.n != 0)
 		waypoint_input(w, port, &b, now);
+	else
+		AVES_PROBE(PARSE);
 	wp_fwd_flush(lc, now);
 	aves_lcore_punt_flush(&lc->core);
 	aves_tx_flush(&lc->core.tx);
+	AVES_PROBE(TX);
 	return n;
 }
 
