@@ -92,7 +92,7 @@ aves_port_start(const struct aves_port_params *p, struct aves_port_info *info)
 			conf.rx_adv_conf.rss_conf.rss_hf = hf;
 			info->rss = true;
 		} else {
-			AVES_APP_LOG(WARNING, "%s: no RSS: every packet arrives on queue 0",
+			AVES_APP_LOG(WARNING, "%s: no RSS: the device chooses each packet's queue",
 				     info->name);
 		}
 	}
@@ -101,8 +101,17 @@ aves_port_start(const struct aves_port_params *p, struct aves_port_info *info)
 		info->rx_cksum = true;
 	}
 	info->n_rxq = p->n_rxq;
-	ret = rte_eth_dev_configure(port, p->n_rxq, p->n_txq, &conf);
-	if (ret != 0 && p->n_rxq < p->n_txq && p->n_txq <= dev.max_rx_queues) {
+	/*
+	 * Without RSS we do not steer: the device picks the RX queue (net_tap and net_af_packet
+	 * spread by the kernel's flow hash over every queue they have, virtio-user by its
+	 * backend), so a queue nobody polls would silently lose packets. Poll as many RX queues
+	 * as TX queues; those beyond the workers' are drained by the control lcore
+	 * (aves_control_redirect). On a NIC the extra queue simply stays empty.
+	 */
+	if (!info->rss && p->n_rxq < p->n_txq && p->n_txq <= dev.max_rx_queues)
+		info->n_rxq = p->n_txq;
+	ret = rte_eth_dev_configure(port, info->n_rxq, p->n_txq, &conf);
+	if (ret != 0 && info->n_rxq < p->n_txq && p->n_txq <= dev.max_rx_queues) {
 		/* Some drivers pair their queues (net_tap, net_af_packet): as many RX as TX. */
 		ret = rte_eth_dev_configure(port, p->n_txq, p->n_txq, &conf);
 		if (ret == 0) {
