@@ -185,8 +185,9 @@ aves_neigh_free(struct aves_neigh_table *nt)
 
 	if (nt == NULL)
 		return;
-	while (aves_table_iterate(nt->table, &cursor, &key, &entry) == 0)
-		drop_held(entry);
+	for (int it; (it = aves_table_iterate(nt->table, &cursor, &key, &entry)) != -ENOENT;)
+		if (it == 0)
+			drop_held(entry);
 	aves_table_free(nt->table);
 	rte_free(nt);
 }
@@ -598,10 +599,14 @@ aves_neigh_timers(struct aves_neigh_table *nt, struct aves_tx *tx, uint64_t now,
 	void *entry;
 
 	for (visited = 0; visited < budget; visited++) {
-		if (aves_table_iterate(nt->table, &nt->cursor, &key, &entry) != 0) {
+		int it = aves_table_iterate(nt->table, &nt->cursor, &key, &entry);
+
+		if (it == -ENOENT) {
 			nt->cursor = 0;
 			break;
 		}
+		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
+			continue;
 		acted += entry_timer(nt, tx, entry, now);
 	}
 	aves_table_reclaim(nt->table);

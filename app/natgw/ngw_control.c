@@ -126,10 +126,14 @@ sweep_trust(struct ngw_control *c, uint64_t now)
 		void *entry;
 		const struct ngw_trust *t;
 
-		if (aves_table_iterate(app->trust, &c->trust_cursor, &key, &entry) != 0) {
+		int it = aves_table_iterate(app->trust, &c->trust_cursor, &key, &entry);
+
+		if (it == -ENOENT) {
 			c->trust_cursor = 0;
 			break;
 		}
+		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
+			continue;
 		t = entry;
 		if (atomic_load_explicit(&t->sessions, memory_order_relaxed) != 0 ||
 		    atomic_load_explicit(&t->until_ms, memory_order_relaxed) > now)
@@ -545,10 +549,14 @@ sweep_sessions(struct ngw_control *c, uint64_t now)
 		const void *key;
 		void *entry;
 
-		if (aves_table_iterate(app->sessions, &c->sess_cursor, &key, &entry) != 0) {
+		int it = aves_table_iterate(app->sessions, &c->sess_cursor, &key, &entry);
+
+		if (it == -ENOENT) {
 			c->sess_cursor = 0;
 			break;
 		}
+		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
+			continue;
 		if (ngw_session_usable(app, entry, pub, now))
 			continue;
 		session_delete(c, entry, unusable_reason(app, entry, now));

@@ -445,10 +445,14 @@ sweep_bindings(struct wp_control *c, uint64_t now)
 		const void *key;
 		void *entry;
 
-		if (aves_table_iterate(app->bindings, &c->bind_cursor, &key, &entry) != 0) {
+		int it = aves_table_iterate(app->bindings, &c->bind_cursor, &key, &entry);
+
+		if (it == -ENOENT) {
 			c->bind_cursor = 0;
 			break;
 		}
+		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
+			continue;
 		if (wp_binding_live(app, entry, now) != NULL)
 			continue;
 		aves_table_del(app->bindings, key);
@@ -468,10 +472,14 @@ sweep_blocks(struct wp_control *c, uint64_t now)
 		const void *key;
 		void *entry;
 
-		if (aves_table_iterate(app->blocks, &c->block_cursor, &key, &entry) != 0) {
+		int it = aves_table_iterate(app->blocks, &c->block_cursor, &key, &entry);
+
+		if (it == -ENOENT) {
 			c->block_cursor = 0;
 			break;
 		}
+		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
+			continue;
 		if (aves_block_status(entry, now) != AVES_BLOCK_NONE)
 			continue;
 		aves_table_del(app->blocks, key);

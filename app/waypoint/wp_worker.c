@@ -194,10 +194,14 @@ conn_age(struct wp_worker *w, uint64_t now)
 		uint64_t idle;
 		bool gone;
 
-		if (aves_table_iterate(w->conns, &w->conn_cursor, &k, &entry) != 0) {
+		int it = aves_table_iterate(w->conns, &w->conn_cursor, &k, &entry);
+
+		if (it == -ENOENT) {
 			w->conn_cursor = 0;
 			return;
 		}
+		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
+			return;
 		key = k;
 		c = entry;
 		idle = now > c->last_ms ? now - c->last_ms : 0;

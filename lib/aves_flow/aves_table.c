@@ -342,6 +342,9 @@ aves_table_publish(struct aves_table *t, const void *key, void *entry)
 		t->stats.hash_full++;
 		return -ENOSPC;
 	}
+	/* Where the hash keeps the key (stable while it is present): aves_table_iterate() walks
+	 * the slots and reads each key from there. */
+	t->meta[slot].hash_pos = rte_hash_lookup(t->hash, key);
 	t->meta[slot].state = SLOT_LIVE;
 	t->stats.live++;
 	t->stats.published++;
@@ -417,9 +420,29 @@ int
 aves_table_iterate(const struct aves_table *t, uint32_t *cursor, const void **key,
 		   void **entry)
 {
+	uint32_t slot, end;
+
 	if (t == NULL || cursor == NULL || key == NULL || entry == NULL)
 		return -EINVAL;
-	return rte_hash_iterate(t->hash, key, entry, cursor) >= 0 ? 0 : -ENOENT;
+	if (*cursor >= t->capacity)
+		return -ENOENT;
+	/* Our own slot array, not rte_hash_iterate(): that one skips any number of empty hash
+	 * slots inside one call, so a sweep over a sparse table cost the whole table per call. */
+	end = t->capacity - *cursor > AVES_TABLE_ITER_SLOTS ? *cursor + AVES_TABLE_ITER_SLOTS :
+							      t->capacity;
+	for (slot = *cursor; slot < end; slot++) {
+		void *k;
+
+		if (t->meta[slot].state != SLOT_LIVE ||
+		    rte_hash_get_key_with_position(t->hash, t->meta[slot].hash_pos, &k) != 0)
+			continue;
+		*cursor = slot + 1;
+		*key = k;
+		*entry = entry_at(t, slot);
+		return 0;
+	}
+	*cursor = end;
+	return end == t->capacity ? -ENOENT : -EAGAIN;
 }
 
 uint32_t

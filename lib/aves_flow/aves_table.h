@@ -192,17 +192,21 @@ void *aves_table_lookup(const struct aves_table *t, const void *key);
 int aves_table_lookup_bulk(const struct aves_table *t, const void **keys, unsigned int n,
 			   void *entries[], uint64_t *hit_mask);
 
+/** Most entry slots one aves_table_iterate() call looks at. */
+#define AVES_TABLE_ITER_SLOTS 64
+
 /**
- * Visit the next entry (rte_hash_iterate). Start a pass with *cursor = 0; each call that
- * returns 0 costs one entry plus the empty hash slots skipped before it, so an aging sweep
- * does a bounded amount of work by making a bounded number of calls per round.
- * Deleting the entry just visited is allowed; it may make this pass miss an entry that the
- * hash moves into the freed slot (seen next pass), never visit one twice.
- * @param cursor  in/out position
+ * Visit the next published entry, walking the table's entry slots in order. Start a pass with
+ * *cursor = 0. One call looks at no more than AVES_TABLE_ITER_SLOTS slots, however sparse the
+ * table, so an aging sweep that makes a bounded number of calls per round does bounded work.
+ * Deleting the entry just visited is allowed; an entry published behind the cursor during a
+ * pass is seen in the next pass; none is visited twice in one pass.
+ * @param cursor  in/out position (a slot index)
  * @param key     out: the key (valid until the entry is reclaimed)
  * @param entry   out: the entry
- * @return 0, or -ENOENT at the end of the pass (*cursor is then left past the end: reset it
- *         to 0 for the next pass), or -EINVAL.
+ * @return 0 (an entry), -EAGAIN (no entry among the slots this call looked at: the cursor
+ *         moved on; call again, e.g. next round), -ENOENT at the end of the pass (reset
+ *         *cursor to 0 for the next one), or -EINVAL.
  * Writer (the owner).
  */
 int aves_table_iterate(const struct aves_table *t, uint32_t *cursor, const void **key,

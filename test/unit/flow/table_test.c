@@ -370,6 +370,55 @@ test_grace_period(void **state)
 	aves_table_free(t);
 }
 
+/*
+ * A sparse table: three live entries among 20000 slots. Every call looks at no more than
+ * AVES_TABLE_ITER_SLOTS slots (the cursor moves by at most that much), an empty stretch says
+ * -EAGAIN, and the pass still finds each live entry once.
+ */
+static void
+test_iterate_sparse_is_bounded(void **state)
+{
+	enum { N = 20000 };
+	struct aves_table *t = create("sparse", N, AVES_TABLE_PRIVATE);
+	uint32_t cursor = 0, calls = 0, found = 0, again = 0;
+	const void *key;
+	void *entry;
+	int ret;
+
+	(void)state;
+	for (uint32_t i = 0; i < N; i++)
+		insert(t, i);
+	for (uint32_t i = 0; i < N; i++)
+		if (i != 5 && i != 9000 && i != N - 1) {
+			struct aves_wp_key k = key_of(i);
+
+			assert_int_equal(aves_table_del(t, &k), 0);
+		}
+	do {
+		uint32_t before = cursor;
+
+		ret = aves_table_iterate(t, &cursor, &key, &entry);
+		calls++;
+		assert_true(cursor > before || (ret == -ENOENT && cursor == N));
+		assert_true(cursor - before <= AVES_TABLE_ITER_SLOTS);
+		if (ret == 0) {
+			const struct test_entry *te = entry;
+
+			assert_true(te->id == 5 || te->id == 9000 || te->id == N - 1);
+			assert_ptr_equal(lookup(t, te->id), te);
+			found++;
+		} else if (ret == -EAGAIN) {
+			again++;
+		}
+	} while (ret != -ENOENT);
+	assert_int_equal(found, 3);
+	assert_true(again > 0);
+	assert_true(calls >= N / AVES_TABLE_ITER_SLOTS);
+	/* A finished pass stays finished until the cursor is reset. */
+	assert_int_equal(aves_table_iterate(t, &cursor, &key, &entry), -ENOENT);
+	aves_table_free(t);
+}
+
 static void
 iterate_all(enum aves_table_mode mode, const char *name)
 {
@@ -499,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_hard_cap_exact),
 		cmocka_unit_test(test_grace_period),
 		cmocka_unit_test(test_iterate),
+		cmocka_unit_test(test_iterate_sparse_is_bounded),
 		cmocka_unit_test(test_private_mode),
 		cmocka_unit_test(test_entry_alignment),
 	};
