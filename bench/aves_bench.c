@@ -618,7 +618,7 @@ main(int argc, char **argv)
 	};
 	const char *csv_path = NULL;
 
-	B.connections = 64;
+	B.connections = 65536; /* the appliance's default (tables.connections) */
 	unsigned int rounds, b;
 	double setup, ctrl_tag;
 	int opt, eal_argc, ret;
