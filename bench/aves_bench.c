@@ -17,7 +17,7 @@
  * lengths the tunnel tags, a burst submitted then flushed, alone.
  *
  * Usage: aves-bench [--quick] [--csv FILE] [--connections N] [-- EAL options]
- * --connections: the worker's TCP connection table (default 64; the traffic is UDP, so it
+ * --connections: the worker's TCP connection table (default 65536 as in the appliance; the traffic is UDP, so it
  * stays empty, but the worker's aging walks it every poll: see bench/README.md).
  */
 #include <errno.h>
