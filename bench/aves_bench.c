@@ -620,7 +620,7 @@ main(int argc, char **argv)
 
 	B.connections = 65536; /* the appliance's default (tables.connections) */
 	unsigned int rounds, b;
-	double setup, ctrl_tag;
+	double setup = 0, ctrl_tag;
 	int opt, eal_argc, ret;
 	char **eal_argv;
 
