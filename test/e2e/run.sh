@@ -350,14 +350,18 @@ else
 fi
 
 # A second initiator: whatever waypoint address it is given, the first initiator holds another
-# responder there.
+# responder there. aves-dns picks addresses at random, so a2's four bindings can mirror a1's
+# exactly (one order in 24): then try again as a new initiator address.
 other=
-for n in web.home2 pc.home1 web.home1 pc.home2; do
-	w=$(lookup a2 "$DEVMODE_DNS" "$n.$DEVMODE_ZONE")
-	if is_waypoint "$w" && [[ ${held_at[$w]:-} != "$n" ]]; then
-		other=$n
-		break
-	fi
+for a2_addr in 203.0.113.40 203.0.113.41 203.0.113.42; do
+	identity a2 "$a2_addr"
+	for n in web.home2 pc.home1 web.home1 pc.home2; do
+		w=$(lookup a2 "$DEVMODE_DNS" "$n.$DEVMODE_ZONE")
+		if is_waypoint "$w" && [[ ${held_at[$w]:-} != "$n" ]]; then
+			other=$n
+			break 2
+		fi
+	done
 done
 if [[ -n "$other" && -n "${held_at[$w]:-}" ]]; then
 	n1=${held_at[$w]}
