@@ -590,25 +590,29 @@ entry_timer(struct aves_neigh_table *nt, struct aves_tx *tx, struct neigh_entry 
 	return true;
 }
 
+struct timers_ctx {
+	struct aves_neigh_table *nt;
+	struct aves_tx *tx;
+	uint64_t now;
+};
+
+static unsigned int
+timer_visit(void *arg, const void *key, void *entry)
+{
+	const struct timers_ctx *x = arg;
+
+	(void)key;
+	return entry_timer(x->nt, x->tx, entry, x->now);
+}
+
 unsigned int
 aves_neigh_timers(struct aves_neigh_table *nt, struct aves_tx *tx, uint64_t now,
 		  unsigned int budget)
 {
-	unsigned int acted = 0, visited;
-	const void *key;
-	void *entry;
+	struct timers_ctx x = { nt, tx, now };
+	unsigned int acted = aves_table_sweep(nt->table, &nt->cursor, budget, false, timer_visit,
+					      &x);
 
-	for (visited = 0; visited < budget; visited++) {
-		int it = aves_table_iterate(nt->table, &nt->cursor, &key, &entry);
-
-		if (it == -ENOENT) {
-			nt->cursor = 0;
-			break;
-		}
-		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
-			continue;
-		acted += entry_timer(nt, tx, entry, now);
-	}
 	aves_table_reclaim(nt->table);
 	return acted;
 }

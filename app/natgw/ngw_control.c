@@ -115,33 +115,32 @@ trust_release(struct ngw_control *c, uint32_t w)
 		atomic_fetch_sub_explicit(&t->sessions, 1, memory_order_relaxed);
 }
 
+struct sweep_ctx {
+	struct ngw_control *c;
+	uint64_t now;
+	uint32_t pub;	/* sessions: the public address in force */
+};
+
+static unsigned int
+trust_expire(void *arg, const void *key, void *entry)
+{
+	const struct sweep_ctx *x = arg;
+	const struct ngw_trust *t = entry;
+
+	if (atomic_load_explicit(&t->sessions, memory_order_relaxed) != 0 ||
+	    atomic_load_explicit(&t->until_ms, memory_order_relaxed) > x->now)
+		return 0;
+	aves_table_del(x->c->lc.app->trust, key);
+	return 1;
+}
+
 static unsigned int
 sweep_trust(struct ngw_control *c, uint64_t now)
 {
-	struct ngw_app *app = c->lc.app;
-	unsigned int visited, n = 0;
+	struct sweep_ctx x = { .c = c, .now = now };
 
-	for (visited = 0; visited < app->base.sweep_budget; visited++) {
-		const void *key;
-		void *entry;
-		const struct ngw_trust *t;
-
-		int it = aves_table_iterate(app->trust, &c->trust_cursor, &key, &entry);
-
-		if (it == -ENOENT) {
-			c->trust_cursor = 0;
-			break;
-		}
-		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
-			continue;
-		t = entry;
-		if (atomic_load_explicit(&t->sessions, memory_order_relaxed) != 0 ||
-		    atomic_load_explicit(&t->until_ms, memory_order_relaxed) > now)
-			continue;
-		aves_table_del(app->trust, key);
-		n++;
-	}
-	return n;
+	return aves_table_sweep(c->lc.app->trust, &c->trust_cursor, c->lc.app->base.sweep_budget,
+				false, trust_expire, &x);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -539,30 +538,25 @@ register_due(struct ngw_control *c, uint64_t now, uint64_t wall_ms)
 /* ---------------------------------------------------------------------------------------- */
 
 static unsigned int
+session_expire(void *arg, const void *key, void *entry)
+{
+	const struct sweep_ctx *x = arg;
+	struct ngw_app *app = x->c->lc.app;
+
+	(void)key;
+	if (ngw_session_usable(app, entry, x->pub, x->now))
+		return 0;
+	session_delete(x->c, entry, unusable_reason(app, entry, x->now));
+	return 1;
+}
+
+static unsigned int
 sweep_sessions(struct ngw_control *c, uint64_t now)
 {
-	struct ngw_app *app = c->lc.app;
-	uint32_t pub = ngw_public(app);
-	unsigned int visited, n = 0;
+	struct sweep_ctx x = { .c = c, .now = now, .pub = ngw_public(c->lc.app) };
 
-	for (visited = 0; visited < app->base.sweep_budget; visited++) {
-		const void *key;
-		void *entry;
-
-		int it = aves_table_iterate(app->sessions, &c->sess_cursor, &key, &entry);
-
-		if (it == -ENOENT) {
-			c->sess_cursor = 0;
-			break;
-		}
-		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
-			continue;
-		if (ngw_session_usable(app, entry, pub, now))
-			continue;
-		session_delete(c, entry, unusable_reason(app, entry, now));
-		n++;
-	}
-	return n;
+	return aves_table_sweep(c->lc.app->sessions, &c->sess_cursor, c->lc.app->base.sweep_budget,
+				false, session_expire, &x);
 }
 
 /* ---------------------------------------------------------------------------------------- */

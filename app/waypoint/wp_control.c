@@ -435,58 +435,52 @@ control_input(struct wp_control *c, struct rte_mbuf *m, uint64_t now, uint64_t w
 /* Aging                                                                                     */
 /* ---------------------------------------------------------------------------------------- */
 
+struct sweep_ctx {
+	struct wp_control *c;
+	uint64_t now;
+};
+
+static unsigned int
+binding_expire(void *arg, const void *key, void *entry)
+{
+	const struct sweep_ctx *x = arg;
+	struct wp_app *app = x->c->lc.app;
+
+	if (wp_binding_live(app, entry, x->now) != NULL)
+		return 0;
+	aves_table_del(app->bindings, key);
+	x->c->lc.st->ctr[WP_CTR_BINDINGS_EXPIRED]++;
+	return 1;
+}
+
 static unsigned int
 sweep_bindings(struct wp_control *c, uint64_t now)
 {
-	struct wp_app *app = c->lc.app;
-	unsigned int visited, n = 0;
+	struct sweep_ctx x = { c, now };
 
-	for (visited = 0; visited < app->base.sweep_budget; visited++) {
-		const void *key;
-		void *entry;
+	return aves_table_sweep(c->lc.app->bindings, &c->bind_cursor, c->lc.app->base.sweep_budget,
+				false, binding_expire, &x);
+}
 
-		int it = aves_table_iterate(app->bindings, &c->bind_cursor, &key, &entry);
+static unsigned int
+block_expire(void *arg, const void *key, void *entry)
+{
+	const struct sweep_ctx *x = arg;
 
-		if (it == -ENOENT) {
-			c->bind_cursor = 0;
-			break;
-		}
-		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
-			continue;
-		if (wp_binding_live(app, entry, now) != NULL)
-			continue;
-		aves_table_del(app->bindings, key);
-		c->lc.st->ctr[WP_CTR_BINDINGS_EXPIRED]++;
-		n++;
-	}
-	return n;
+	if (aves_block_status(entry, x->now) != AVES_BLOCK_NONE)
+		return 0;
+	aves_table_del(x->c->lc.app->blocks, key);
+	x->c->lc.st->ctr[WP_CTR_BLOCKS_EXPIRED]++;
+	return 1;
 }
 
 static unsigned int
 sweep_blocks(struct wp_control *c, uint64_t now)
 {
-	struct wp_app *app = c->lc.app;
-	unsigned int visited, n = 0;
+	struct sweep_ctx x = { c, now };
 
-	for (visited = 0; visited < app->base.sweep_budget; visited++) {
-		const void *key;
-		void *entry;
-
-		int it = aves_table_iterate(app->blocks, &c->block_cursor, &key, &entry);
-
-		if (it == -ENOENT) {
-			c->block_cursor = 0;
-			break;
-		}
-		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
-			continue;
-		if (aves_block_status(entry, now) != AVES_BLOCK_NONE)
-			continue;
-		aves_table_del(app->blocks, key);
-		c->lc.st->ctr[WP_CTR_BLOCKS_EXPIRED]++;
-		n++;
-	}
-	return n;
+	return aves_table_sweep(c->lc.app->blocks, &c->block_cursor, c->lc.app->base.sweep_budget,
+				false, block_expire, &x);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -178,49 +178,48 @@ conn_track(struct wp_worker *w, const struct aves_pkt *pkt, struct wp_binding *e
  * retransmitted FIN) must find it CLOSED, or they would look like an untracked connection and
  * switch FIN tracking off for the whole session.
  */
+struct conn_age_ctx {
+	struct wp_worker *w;
+	uint64_t now;
+};
+
+static unsigned int
+conn_age_one(void *arg, const void *k, void *entry)
+{
+	const struct conn_age_ctx *ctx = arg;
+	struct wp_worker *w = ctx->w;
+	const struct wp_app *app = w->lc.app;
+	const struct aves_session_timers *t = &app->base.timers;
+	const struct aves_flow_key *key = k;
+	struct wp_conn *c = entry;
+	struct wp_binding *e = NULL;
+	uint64_t idle = ctx->now > c->last_ms ? ctx->now - c->last_ms : 0;
+	bool gone;
+
+	if (c->born_ms != 0) {
+		const struct aves_wp_key wk __rte_aligned(8) = aves_wp_key_make(key->dst, key->src);
+
+		e = aves_table_lookup(app->bindings, &wk);
+		if (e != NULL && e->live.born_ms != c->born_ms)
+			e = NULL;
+	}
+	gone = c->born_ms != 0 && e == NULL;
+	if (!gone && idle < (c->born_ms == 0 ? t->twait_ms : t->idle_tcp_ms))
+		return 0;
+	if (e != NULL)
+		aves_live_conn_apply(&e->live, aves_tcp_step(&c->state, AVES_TCP_IN_CLOSE));
+	aves_table_del(w->conns, key);
+	w->lc.st->ctr[WP_CTR_CONN_AGED]++;
+	return 1;
+}
+
+/* A bounded step per poll; an empty stretch ends it (at most 64 slots of nothing). */
 static void
 conn_age(struct wp_worker *w, uint64_t now)
 {
-	const struct wp_app *app = w->lc.app;
-	const struct aves_session_timers *t = &app->base.timers;
-	unsigned int visited;
+	struct conn_age_ctx ctx = { w, now };
 
-	for (visited = 0; visited < WP_CONN_AGE_BUDGET; visited++) {
-		const struct aves_flow_key *key;
-		struct wp_binding *e = NULL;
-		const void *k;
-		struct wp_conn *c;
-		void *entry;
-		uint64_t idle;
-		bool gone;
-
-		int it = aves_table_iterate(w->conns, &w->conn_cursor, &k, &entry);
-
-		if (it == -ENOENT) {
-			w->conn_cursor = 0;
-			return;
-		}
-		if (it != 0) /* -EAGAIN: only empty slots in this stretch */
-			return;
-		key = k;
-		c = entry;
-		idle = now > c->last_ms ? now - c->last_ms : 0;
-		if (c->born_ms != 0) {
-			const struct aves_wp_key wk __rte_aligned(8) =
-				aves_wp_key_make(key->dst, key->src);
-
-			e = aves_table_lookup(app->bindings, &wk);
-			if (e != NULL && e->live.born_ms != c->born_ms)
-				e = NULL;
-		}
-		gone = c->born_ms != 0 && e == NULL;
-		if (!gone && idle < (c->born_ms == 0 ? t->twait_ms : t->idle_tcp_ms))
-			continue;
-		if (e != NULL)
-			aves_live_conn_apply(&e->live, aves_tcp_step(&c->state, AVES_TCP_IN_CLOSE));
-		aves_table_del(w->conns, key);
-		w->lc.st->ctr[WP_CTR_CONN_AGED]++;
-	}
+	aves_table_sweep(w->conns, &w->conn_cursor, WP_CONN_AGE_BUDGET, true, conn_age_one, &ctx);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -445,6 +445,30 @@ aves_table_iterate(const struct aves_table *t, uint32_t *cursor, const void **ke
 	return end == t->capacity ? -ENOENT : -EAGAIN;
 }
 
+unsigned int
+aves_table_sweep(struct aves_table *t, uint32_t *cursor, unsigned int calls, bool stop_on_empty,
+		 aves_table_visit_fn visit, void *arg)
+{
+	unsigned int done = 0;
+
+	for (unsigned int i = 0; i < calls; i++) {
+		const void *key;
+		void *entry;
+		int it = aves_table_iterate(t, cursor, &key, &entry);
+
+		if (it == -ENOENT) {
+			*cursor = 0;
+			break;
+		}
+		if (it == -EAGAIN && stop_on_empty)
+			break;
+		if (it != 0)
+			continue;
+		done += visit(arg, key, entry);
+	}
+	return done;
+}
+
 uint32_t
 aves_table_count(const struct aves_table *t)
 {

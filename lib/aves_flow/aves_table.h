@@ -43,6 +43,7 @@
 #define AVES_TABLE_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_rcu_qsbr.h>
@@ -211,6 +212,23 @@ int aves_table_lookup_bulk(const struct aves_table *t, const void **keys, unsign
  */
 int aves_table_iterate(const struct aves_table *t, uint32_t *cursor, const void **key,
 		       void **entry);
+
+/**
+ * What a sweep does with one entry it visits: may delete it (aves_table_del() on @p key) and
+ * returns how much it did (summed into aves_table_sweep()'s result, e.g. 1 per entry removed).
+ */
+typedef unsigned int (*aves_table_visit_fn)(void *arg, const void *key, void *entry);
+
+/**
+ * One bounded round of an aging sweep: up to @p calls aves_table_iterate() steps from
+ * *cursor, @p visit called on each entry found, *cursor reset to 0 at the end of a pass so the
+ * next round starts the next pass. A stretch of empty slots (-EAGAIN) counts as one step, or
+ * with @p stop_on_empty ends the round, so the round looks at no more than
+ * AVES_TABLE_ITER_SLOTS slots of nothing (a worker aging between bursts).
+ * @return the sum of what @p visit returned. Writer (the owner).
+ */
+unsigned int aves_table_sweep(struct aves_table *t, uint32_t *cursor, unsigned int calls,
+			      bool stop_on_empty, aves_table_visit_fn visit, void *arg);
 
 /** Published entries. Any thread (a snapshot). */
 uint32_t aves_table_count(const struct aves_table *t);

@@ -419,6 +419,62 @@ test_iterate_sparse_is_bounded(void **state)
 	aves_table_free(t);
 }
 
+struct sweep_arg {
+	struct aves_table *t;
+	uint32_t visited;
+};
+
+/* Deletes even ids, counts every visit; returns 1 per deletion. */
+static unsigned int
+sweep_visit(void *arg, const void *key, void *entry)
+{
+	struct sweep_arg *a = arg;
+	const struct test_entry *te = entry;
+
+	a->visited++;
+	if (te->id % 2 != 0)
+		return 0;
+	assert_int_equal(aves_table_del(a->t, key), 0);
+	return 1;
+}
+
+/*
+ * aves_table_sweep: at most `calls` steps a round; a round that finds only empty slots stops
+ * at once with stop_on_empty; the cursor wraps to 0 at the end of a pass; the visitor may
+ * delete what it visits.
+ */
+static void
+test_sweep_rounds(void **state)
+{
+	enum { N = 1000 };
+	struct aves_table *t = create("sweep", N, AVES_TABLE_PRIVATE);
+	struct sweep_arg a = { .t = t };
+	uint32_t cursor = 0;
+	unsigned int removed = 0, rounds = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 10; i++)
+		insert(t, i);
+	/* Ten live entries among 1000 slots: a round of 4 steps visits 4 of them. */
+	assert_int_equal(aves_table_sweep(t, &cursor, 4, false, sweep_visit, &a), 2);
+	assert_int_equal(a.visited, 4);
+	/* Rounds until the pass wraps: every entry visited once, the even ones removed. */
+	removed = 2;
+	do {
+		removed += aves_table_sweep(t, &cursor, 4, false, sweep_visit, &a);
+		rounds++;
+	} while (cursor != 0);
+	assert_int_equal(a.visited, 10);
+	assert_int_equal(removed, 5);
+	assert_int_equal(aves_table_count(t), 5);
+	assert_true(rounds >= (N - 10) / AVES_TABLE_ITER_SLOTS / 4);
+	/* stop_on_empty: from a cursor in the empty part the round ends after one stretch. */
+	cursor = 500;
+	assert_int_equal(aves_table_sweep(t, &cursor, 100, true, sweep_visit, &a), 0);
+	assert_int_equal(cursor, 500 + AVES_TABLE_ITER_SLOTS);
+	aves_table_free(t);
+}
+
 static void
 iterate_all(enum aves_table_mode mode, const char *name)
 {
@@ -549,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_grace_period),
 		cmocka_unit_test(test_iterate),
 		cmocka_unit_test(test_iterate_sparse_is_bounded),
+		cmocka_unit_test(test_sweep_rounds),
 		cmocka_unit_test(test_private_mode),
 		cmocka_unit_test(test_entry_alignment),
 	};
