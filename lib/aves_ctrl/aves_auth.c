@@ -155,42 +155,80 @@ aves_key_parse_hex(const char *hex, uint8_t *out, size_t cap)
 	return (int)(digits / 2);
 }
 
+/* Jobs complete in whatever order the lanes finish: user_data says which one this is. */
+static unsigned int
+mark_done(const IMB_JOB *job, unsigned int n, bool *done)
+{
+	uintptr_t i = (uintptr_t)job->user_data;
+
+	if (i >= n || job->status != IMB_STATUS_COMPLETED)
+		return 0;
+	done[i] = true;
+	return 1;
+}
+
+static bool
+tag_job_valid(const struct aves_tag_job *j)
+{
+	/* ipsec-mb 1.3 refuses HMAC messages of 0 bytes and of 65535 bytes or more (job status
+	 * INVALID_ARGS); no AVES message is either. */
+	return j->data != NULL && j->tag != NULL && j->key != NULL &&
+	       j->key->alg == AVES_ALG_HMAC_MD5 && j->len != 0 && j->len < UINT16_MAX;
+}
+
+unsigned int
+aves_tag_compute_burst(struct aves_auth_ctx *ctx, const struct aves_tag_job *jobs,
+		       unsigned int n, bool *done)
+{
+	unsigned int i, ok = 0;
+	IMB_JOB *job;
+
+	if (ctx == NULL || jobs == NULL || done == NULL || n > AVES_TAG_BURST_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		done[i] = false;
+		if (!tag_job_valid(&jobs[i]))
+			continue;
+		job = IMB_GET_NEXT_JOB(ctx->mgr);
+		/* Jobs are recycled: set every field the HMAC path and its validation read. */
+		job->enc_keys = NULL;
+		job->dec_keys = NULL;
+		job->key_len_in_bytes = 0;
+		job->src = jobs[i].data;
+		job->dst = NULL;
+		job->cipher_start_src_offset_in_bytes = 0;
+		job->msg_len_to_cipher_in_bytes = 0;
+		job->hash_start_src_offset_in_bytes = 0;
+		job->msg_len_to_hash_in_bytes = jobs[i].len;
+		job->iv = NULL;
+		job->iv_len_in_bytes = 0;
+		job->auth_tag_output = jobs[i].tag;
+		job->auth_tag_output_len_in_bytes = AVES_TAG_LEN;
+		job->u.HMAC._hashed_auth_key_xor_ipad = jobs[i].key->ipad_state;
+		job->u.HMAC._hashed_auth_key_xor_opad = jobs[i].key->opad_state;
+		job->cipher_mode = IMB_CIPHER_NULL;
+		job->cipher_direction = IMB_DIR_ENCRYPT;
+		job->hash_alg = IMB_AUTH_MD5;
+		job->chain_order = IMB_ORDER_HASH_CIPHER;
+		job->user_data = (void *)(uintptr_t)i;
+		for (job = IMB_SUBMIT_JOB(ctx->mgr); job != NULL;
+		     job = IMB_GET_COMPLETED_JOB(ctx->mgr))
+			ok += mark_done(job, n, done);
+	}
+	while ((job = IMB_FLUSH_JOB(ctx->mgr)) != NULL)
+		ok += mark_done(job, n, done);
+	return ok;
+}
+
 int
 aves_tag_compute(struct aves_auth_ctx *ctx, const struct aves_key *key, const void *data,
 		 size_t len, uint8_t tag[AVES_TAG_LEN])
 {
-	IMB_JOB *job;
-	int marker; /* its address identifies our job among any that complete */
+	const struct aves_tag_job job = { .data = data, .tag = tag, .key = key,
+					  .len = len < UINT16_MAX ? (uint32_t)len : 0 };
+	bool done;
 
-	/* ipsec-mb 1.3 refuses HMAC messages of 0 bytes and of 65535 bytes or more (job status
-	 * INVALID_ARGS); no AVES message is either, so those are -EINVAL like other misuse. */
-	if (ctx == NULL || key == NULL || data == NULL || tag == NULL || len == 0 ||
-	    key->alg != AVES_ALG_HMAC_MD5)
-		return -EINVAL;
-
-	job = IMB_GET_NEXT_JOB(ctx->mgr);
-	memset(job, 0, sizeof(*job));
-	job->src = data;
-	job->hash_start_src_offset_in_bytes = 0;
-	job->msg_len_to_hash_in_bytes = len;
-	job->cipher_mode = IMB_CIPHER_NULL;
-	job->cipher_direction = IMB_DIR_ENCRYPT;
-	job->chain_order = IMB_ORDER_HASH_CIPHER;
-	job->hash_alg = IMB_AUTH_MD5;
-	job->auth_tag_output = tag;
-	job->auth_tag_output_len_in_bytes = AVES_TAG_LEN;
-	job->u.HMAC._hashed_auth_key_xor_ipad = key->ipad_state;
-	job->u.HMAC._hashed_auth_key_xor_opad = key->opad_state;
-	job->user_data = &marker;
-
-	/* The manager is ours alone, but drain until our own job is back whatever else it held. */
-	job = IMB_SUBMIT_JOB(ctx->mgr);
-	while (job == NULL || job->user_data != &marker) {
-		job = IMB_FLUSH_JOB(ctx->mgr);
-		if (job == NULL)
-			return -EINVAL; /* queue empty and ours never came back: rejected */
-	}
-	return job->status == IMB_STATUS_COMPLETED ? 0 : -EINVAL;
+	return aves_tag_compute_burst(ctx, &job, 1, &done) == 1 ? 0 : -EINVAL;
 }
 
 bool

@@ -322,6 +322,47 @@ int aves_ctrl_encode(struct aves_auth_ctx *auth, const struct aves_key *key,
 enum aves_ctrl_verdict aves_ctrl_decode(const struct aves_ctrl_rx *rx, const void *buf,
 					size_t len, uint64_t now_ms, struct aves_ctrl_msg *msg);
 
+/**
+ * Encode @p n messages at once: as aves_ctrl_encode() each, with every tag computed in one
+ * aves_tag_compute_burst() per AVES_TAG_BURST_MAX messages (a fraction of the cost of one
+ * tag at a time).
+ * @param auth  the calling thread's MAC context
+ * @param keys  keys[i] tags message i
+ * @param msgs  @p n messages
+ * @param n     any number
+ * @param bufs  bufs[i] receives message i
+ * @param lens  out: lens[i] is message i's length, or -EINVAL as aves_ctrl_encode()
+ * @return the number of messages encoded (0 when a pointer argument is NULL).
+ * Thread: the owner of @p auth. No allocation.
+ */
+unsigned int aves_ctrl_encode_burst(struct aves_auth_ctx *auth, const struct aves_key *const *keys,
+				    const struct aves_ctrl_msg *msgs, unsigned int n,
+				    uint8_t (*bufs)[AVES_CTRL_MAX_LEN], int *lens);
+
+/** One received datagram's payload, for aves_ctrl_decode_burst(). */
+struct aves_ctrl_dgram {
+	const void *buf;
+	size_t len;
+};
+
+/**
+ * Decode and verify @p n datagrams at once: the verdict of each is what aves_ctrl_decode()
+ * would give for the datagrams one after another in array order (a serial repeated within
+ * the burst is a replay), but the tags are verified in one aves_tag_compute_burst() per
+ * AVES_TAG_BURST_MAX datagrams.
+ * @param rx        receiver parameters; must be valid (not checked on this path)
+ * @param in        @p n datagrams
+ * @param n         any number
+ * @param now_ms    receiver's wall clock, ms since the Unix epoch
+ * @param msgs      out: msgs[i] is written only when verdicts[i] is AVES_CTRL_RX_OK
+ * @param verdicts  out: one per datagram
+ * @return the number of datagrams accepted.
+ * Thread: the owner of rx->auth and of every replay table in rx->keysets. No allocation.
+ */
+unsigned int aves_ctrl_decode_burst(const struct aves_ctrl_rx *rx, const struct aves_ctrl_dgram *in,
+				    unsigned int n, uint64_t now_ms, struct aves_ctrl_msg *msgs,
+				    enum aves_ctrl_verdict *verdicts);
+
 /** Counter name of a verdict ("bad_tag"); "unknown" outside the enum. Any thread. */
 const char *aves_ctrl_verdict_name(enum aves_ctrl_verdict verdict);
 

@@ -4,6 +4,8 @@
  * on locals: the replay window and the caller's message change only once every check passed.
  */
 #include <endian.h>
+#include <stdalign.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <string.h>
 
@@ -15,6 +17,12 @@ static const uint16_t type_length[AVES_CTRL_TYPE_MAX + 1] = {
 	[AVES_CTRL_REJECT] = AVES_CTRL_REJECT_LEN,
 	[AVES_CTRL_REGISTER] = AVES_CTRL_REGISTER_LEN,
 };
+
+static inline unsigned int
+min_uint(unsigned int a, unsigned int b)
+{
+	return a < b ? a : b;
+}
 
 /* Total length of a message of this type, 0 for a type version 1 does not define. */
 static size_t
@@ -205,16 +213,15 @@ aves_ctrl_serial_next(struct aves_ctrl_serial *counter, uint64_t *serial)
 	return 0;
 }
 
-int
-aves_ctrl_encode(struct aves_auth_ctx *auth, const struct aves_key *key,
-		 const struct aves_ctrl_msg *msg, void *buf, size_t size)
+/* Header and body of one message, everything but the tag: its length, or a negative errno. */
+static int
+encode_untagged(const struct aves_key *key, const struct aves_ctrl_msg *msg, uint8_t *out,
+		size_t size)
 {
-	uint8_t *out = buf;
 	struct aves_ctrl_wire_hdr hdr;
 	size_t len;
-	int ret;
 
-	if (auth == NULL || key == NULL || msg == NULL || buf == NULL || key->id == 0)
+	if (key == NULL || msg == NULL || out == NULL || key->id == 0)
 		return -EINVAL;
 	len = message_length(msg->type);
 	if (len == 0 || body_check(msg) != AVES_CTRL_RX_OK)
@@ -234,26 +241,74 @@ aves_ctrl_encode(struct aves_auth_ctx *auth, const struct aves_key *key,
 	};
 	memcpy(out, &hdr, sizeof(hdr));
 	body_write(msg, out + AVES_CTRL_HDR_LEN);
-	ret = aves_tag_compute(auth, key, out, len - AVES_TAG_LEN, out + len - AVES_TAG_LEN);
-	if (ret < 0)
-		return ret;
 	return (int)len;
 }
 
-enum aves_ctrl_verdict
-aves_ctrl_decode(const struct aves_ctrl_rx *rx, const void *buf, size_t len, uint64_t now_ms,
-		 struct aves_ctrl_msg *msg)
+unsigned int
+aves_ctrl_encode_burst(struct aves_auth_ctx *auth, const struct aves_key *const *keys,
+		       const struct aves_ctrl_msg *msgs, unsigned int n,
+		       uint8_t (*bufs)[AVES_CTRL_MAX_LEN], int *lens)
 {
-	const uint8_t *in = buf;
-	const struct aves_ctrl_keyset *keyset;
-	const struct aves_key *key;
+	struct aves_tag_job jobs[AVES_TAG_BURST_MAX];
+	unsigned int job_msg[AVES_TAG_BURST_MAX];
+	bool done[AVES_TAG_BURST_MAX];
+	unsigned int base, chunk, i, n_jobs, encoded = 0;
+
+	if (auth == NULL || keys == NULL || msgs == NULL || bufs == NULL || lens == NULL)
+		return 0;
+	for (base = 0; base < n; base += chunk) {
+		chunk = min_uint(n - base, AVES_TAG_BURST_MAX);
+		n_jobs = 0;
+		for (i = base; i < base + chunk; i++) {
+			lens[i] = encode_untagged(keys[i], &msgs[i], bufs[i], AVES_CTRL_MAX_LEN);
+			if (lens[i] < 0)
+				continue;
+			jobs[n_jobs] = (struct aves_tag_job){
+				.data = bufs[i], .tag = bufs[i] + lens[i] - AVES_TAG_LEN,
+				.key = keys[i], .len = (uint32_t)lens[i] - AVES_TAG_LEN };
+			job_msg[n_jobs++] = i;
+		}
+		aves_tag_compute_burst(auth, jobs, n_jobs, done);
+		for (i = 0; i < n_jobs; i++) {
+			if (done[i])
+				encoded++;
+			else
+				lens[job_msg[i]] = -EINVAL; /* a key aves_tag_compute() cannot use */
+		}
+	}
+	return encoded;
+}
+
+int
+aves_ctrl_encode(struct aves_auth_ctx *auth, const struct aves_key *key,
+		 const struct aves_ctrl_msg *msg, void *buf, size_t size)
+{
+	uint8_t out[1][AVES_CTRL_MAX_LEN];
+	int len;
+
+	if (auth == NULL || key == NULL || msg == NULL || buf == NULL)
+		return -EINVAL;
+	aves_ctrl_encode_burst(auth, &key, msg, 1, out, &len);
+	if (len < 0)
+		return len;
+	if (size < (size_t)len)
+		return -ENOSPC;
+	memcpy(buf, out[0], (size_t)len);
+	return len;
+}
+
+/*
+ * Steps 1 and 2 of §4.6: lengths, version, type; the keyset for the type; alg and key.
+ * On AVES_CTRL_RX_OK *keyset and *key are set and the datagram is exactly one message.
+ */
+static enum aves_ctrl_verdict
+check_before_tag(const struct aves_ctrl_rx *rx, const uint8_t *in, size_t len,
+		 const struct aves_ctrl_keyset **keyset, const struct aves_key **key)
+{
 	struct aves_ctrl_wire_hdr hdr;
-	struct aves_ctrl_msg decoded;
-	uint8_t tag[AVES_TAG_LEN];
-	enum aves_ctrl_verdict verdict;
 	size_t expected;
 
-	/* 1. Lengths, version, type: nothing is read beyond what the length allows. */
+	/* Nothing is read beyond what the length allows. */
 	if (len < AVES_CTRL_MIN_LEN)
 		return AVES_CTRL_RX_TOO_SHORT;
 	memcpy(&hdr, in, sizeof(hdr));
@@ -267,24 +322,32 @@ aves_ctrl_decode(const struct aves_ctrl_rx *rx, const void *buf, size_t len, uin
 	if (len != expected)
 		return AVES_CTRL_RX_BAD_DGRAM_LEN;
 
-	/* 2. The receiver's policy names the keyring for this type; then alg and key. */
-	keyset = keyset_for_type(rx, hdr.type);
-	if (keyset == NULL)
+	/* The receiver's policy names the keyring for this type; then alg and key. */
+	*keyset = keyset_for_type(rx, hdr.type);
+	if (*keyset == NULL)
 		return AVES_CTRL_RX_TYPE_NOT_ALLOWED;
 	if (!alg_registered(hdr.alg))
 		return AVES_CTRL_RX_BAD_ALG;
-	key = aves_keyring_find(keyset->keyring, be32toh(hdr.key_id));
-	if (key == NULL)
+	*key = aves_keyring_find((*keyset)->keyring, be32toh(hdr.key_id));
+	if (*key == NULL)
 		return AVES_CTRL_RX_UNKNOWN_KEY;
-	if (key->alg != hdr.alg)
+	if ((*key)->alg != hdr.alg)
 		return AVES_CTRL_RX_KEY_ALG_MISMATCH;
+	return AVES_CTRL_RX_OK;
+}
 
-	/* 3. Tag. A key whose tag cannot be computed authenticates nothing. */
-	if (aves_tag_compute(rx->auth, key, in, expected - AVES_TAG_LEN, tag) != 0 ||
-	    !aves_tag_equal(tag, in + expected - AVES_TAG_LEN))
-		return AVES_CTRL_RX_BAD_TAG;
+/* Steps 4-7 of §4.6, for a message whose tag verified under @p key. */
+static enum aves_ctrl_verdict
+check_after_tag(const struct aves_ctrl_rx *rx, const struct aves_ctrl_keyset *keyset,
+		const struct aves_key *key, const uint8_t *in, uint64_t now_ms,
+		struct aves_ctrl_msg *msg)
+{
+	struct aves_ctrl_wire_hdr hdr;
+	struct aves_ctrl_msg decoded;
+	enum aves_ctrl_verdict verdict;
 
 	/* 4. Authenticated from here on. MBZ fields. */
+	memcpy(&hdr, in, sizeof(hdr));
 	memset(&decoded, 0, sizeof(decoded));
 	decoded.type = hdr.type;
 	decoded.key_id = key->id;
@@ -320,6 +383,62 @@ aves_ctrl_decode(const struct aves_ctrl_rx *rx, const void *buf, size_t len, uin
 	aves_replay_commit(keyset->replay, decoded.key_id, decoded.origin, decoded.serial);
 	*msg = decoded;
 	return AVES_CTRL_RX_OK;
+}
+
+unsigned int
+aves_ctrl_decode_burst(const struct aves_ctrl_rx *rx, const struct aves_ctrl_dgram *in,
+		       unsigned int n, uint64_t now_ms, struct aves_ctrl_msg *msgs,
+		       enum aves_ctrl_verdict *verdicts)
+{
+	const struct aves_ctrl_keyset *keysets[AVES_TAG_BURST_MAX];
+	alignas(16) uint8_t computed[AVES_TAG_BURST_MAX][AVES_TAG_LEN];
+	struct aves_tag_job jobs[AVES_TAG_BURST_MAX];
+	unsigned int job_msg[AVES_TAG_BURST_MAX];
+	bool done[AVES_TAG_BURST_MAX];
+	unsigned int base, chunk, i, n_jobs, accepted = 0;
+
+	for (base = 0; base < n; base += chunk) {
+		chunk = min_uint(n - base, AVES_TAG_BURST_MAX);
+		n_jobs = 0;
+		for (i = base; i < base + chunk; i++) {
+			const struct aves_key *key = NULL;
+
+			verdicts[i] = check_before_tag(rx, in[i].buf, in[i].len,
+						       &keysets[n_jobs], &key);
+			if (verdicts[i] != AVES_CTRL_RX_OK)
+				continue;
+			jobs[n_jobs] = (struct aves_tag_job){
+				.data = in[i].buf, .tag = computed[n_jobs], .key = key,
+				.len = (uint32_t)in[i].len - AVES_TAG_LEN };
+			job_msg[n_jobs++] = i;
+		}
+		/* 3. Tags, all at once. A key whose tag cannot be computed authenticates nothing. */
+		aves_tag_compute_burst(rx->auth, jobs, n_jobs, done);
+		/* In arrival order, so a message replayed within the burst is refused. */
+		for (i = 0; i < n_jobs; i++) {
+			unsigned int k = job_msg[i];
+			const uint8_t *buf = in[k].buf;
+
+			if (!done[i] || !aves_tag_equal(computed[i], buf + in[k].len - AVES_TAG_LEN))
+				verdicts[k] = AVES_CTRL_RX_BAD_TAG;
+			else
+				verdicts[k] = check_after_tag(rx, keysets[i], jobs[i].key, buf, now_ms,
+							      &msgs[k]);
+			accepted += verdicts[k] == AVES_CTRL_RX_OK;
+		}
+	}
+	return accepted;
+}
+
+enum aves_ctrl_verdict
+aves_ctrl_decode(const struct aves_ctrl_rx *rx, const void *buf, size_t len, uint64_t now_ms,
+		 struct aves_ctrl_msg *msg)
+{
+	const struct aves_ctrl_dgram in = { .buf = buf, .len = len };
+	enum aves_ctrl_verdict verdict;
+
+	aves_ctrl_decode_burst(rx, &in, 1, now_ms, msg, &verdict);
+	return verdict;
 }
 
 const char *

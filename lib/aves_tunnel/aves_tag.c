@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Tags of whole bursts (docs/PROTOCOL.md §3.3) with ipsec-mb's multi-buffer job API: every
- * job of a burst is submitted before any is waited for, so the manager fills all its SIMD
- * lanes; one job at a time costs about six times as much per packet (PLATFORM-NOTES.md).
+ * Tags of whole bursts (docs/PROTOCOL.md §3.3): a chunk of packets is one
+ * aves_tag_compute_burst() call, so ipsec-mb fills all its SIMD lanes; one job at a time
+ * costs about six times as much per packet (PLATFORM-NOTES.md).
  */
+#include <assert.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-
-#include <intel-ipsec-mb.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -22,68 +21,13 @@
 /* The tag covers everything after the outer IPv4 and UDP headers, up to the tag itself. */
 #define OUTER_L4_LEN (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
 
-/* One HMAC-MD5 computation: AVES header + inner packet, tag to `tag`. */
-struct mb_req {
-	const uint8_t *src;
-	uint8_t *tag;
-	const struct aves_key *key;
-	uint32_t len;
-};
-
-static void
-mb_mark_done(const IMB_JOB *job, uint16_t n, bool *done)
-{
-	uintptr_t i = (uintptr_t)job->user_data;
-
-	/* Jobs complete in whatever order the lanes finish: user_data says which one this is. */
-	if (i < n)
-		done[i] = job->status == IMB_STATUS_COMPLETED;
-}
-
-/* Run n jobs through the manager and wait for all; done[i] tells whether job i succeeded. */
-static void
-mb_hmac_md5(IMB_MGR *mgr, const struct mb_req *req, uint16_t n, bool *done)
-{
-	IMB_JOB *job;
-	uint16_t i;
-
-	for (i = 0; i < n; i++) {
-		done[i] = false;
-		job = IMB_GET_NEXT_JOB(mgr);
-		/* Jobs are recycled: set every field the HMAC path and its validation read. */
-		job->enc_keys = NULL;
-		job->dec_keys = NULL;
-		job->key_len_in_bytes = 0;
-		job->src = req[i].src;
-		job->dst = NULL;
-		job->cipher_start_src_offset_in_bytes = 0;
-		job->msg_len_to_cipher_in_bytes = 0;
-		job->hash_start_src_offset_in_bytes = 0;
-		job->msg_len_to_hash_in_bytes = req[i].len;
-		job->iv = NULL;
-		job->iv_len_in_bytes = 0;
-		job->auth_tag_output = req[i].tag;
-		job->auth_tag_output_len_in_bytes = AVES_TAG_LEN;
-		job->u.HMAC._hashed_auth_key_xor_ipad = req[i].key->ipad_state;
-		job->u.HMAC._hashed_auth_key_xor_opad = req[i].key->opad_state;
-		job->cipher_mode = IMB_CIPHER_NULL;
-		job->cipher_direction = IMB_DIR_ENCRYPT;
-		job->hash_alg = IMB_AUTH_MD5;
-		job->chain_order = IMB_ORDER_HASH_CIPHER;
-		job->user_data = (void *)(uintptr_t)i;
-		for (job = IMB_SUBMIT_JOB(mgr); job != NULL; job = IMB_GET_COMPLETED_JOB(mgr))
-			mb_mark_done(job, n, done);
-	}
-	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
-		mb_mark_done(job, n, done);
-}
+static_assert(AVES_TUNNEL_BURST_MAX <= AVES_TAG_BURST_MAX, "a chunk is one MAC burst");
 
 uint16_t
 aves_tag_burst(struct aves_auth_ctx *actx, struct aves_tunnel_stats *stats,
 	       struct rte_mbuf **pkts, const struct aves_key *const *keys, uint16_t n)
 {
-	IMB_MGR *mgr = aves_auth_ctx_mgr(actx);
-	struct mb_req req[AVES_TUNNEL_BURST_MAX];
+	struct aves_tag_job req[AVES_TUNNEL_BURST_MAX];
 	uint16_t req_pkt[AVES_TUNNEL_BURST_MAX];
 	bool done[AVES_TUNNEL_BURST_MAX];
 	enum aves_tag_result res[AVES_TUNNEL_BURST_MAX];
@@ -102,13 +46,13 @@ aves_tag_burst(struct aves_auth_ctx *actx, struct aves_tunnel_stats *stats,
 			    m->pkt_len > UINT16_MAX || key == NULL ||
 			    key->alg != AVES_ALG_HMAC_MD5)
 				continue;
-			req[nreq].src = data + OUTER_L4_LEN;
+			req[nreq].data = data + OUTER_L4_LEN;
 			req[nreq].len = m->pkt_len - (uint32_t)OUTER_L4_LEN - AVES_TAG_LEN;
 			req[nreq].tag = data + m->pkt_len - AVES_TAG_LEN;
 			req[nreq].key = key;
 			req_pkt[nreq++] = i;
 		}
-		mb_hmac_md5(mgr, req, nreq, done);
+		aves_tag_compute_burst(actx, req, nreq, done);
 		for (i = 0; i < nreq; i++)
 			if (done[i])
 				res[req_pkt[i]] = AVES_TAG_OK;
@@ -220,8 +164,7 @@ aves_verify_burst(struct aves_auth_ctx *actx, const struct aves_keyring *ring,
 		  struct rte_mbuf **pkts, uint16_t n, enum aves_rx_verdict *verdicts,
 		  struct aves_rx_info *info)
 {
-	IMB_MGR *mgr = aves_auth_ctx_mgr(actx);
-	struct mb_req req[AVES_TUNNEL_BURST_MAX];
+	struct aves_tag_job req[AVES_TUNNEL_BURST_MAX];
 	uint16_t req_pkt[AVES_TUNNEL_BURST_MAX];
 	bool done[AVES_TUNNEL_BURST_MAX];
 	alignas(16) uint8_t computed[AVES_TUNNEL_BURST_MAX][AVES_TAG_LEN];
@@ -236,13 +179,13 @@ aves_verify_burst(struct aves_auth_ctx *actx, const struct aves_keyring *ring,
 			verdicts[i] = rx_check_headers(pkts[i], filter, ring, &key);
 			if (verdicts[i] != AVES_RX_OK)
 				continue;
-			req[nreq].src = rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, OUTER_L4_LEN);
+			req[nreq].data = rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, OUTER_L4_LEN);
 			req[nreq].len = rx_ip_len(pkts[i]) - (uint32_t)OUTER_L4_LEN - AVES_TAG_LEN;
 			req[nreq].tag = computed[nreq];
 			req[nreq].key = key;
 			req_pkt[nreq++] = i;
 		}
-		mb_hmac_md5(mgr, req, nreq, done);
+		aves_tag_compute_burst(actx, req, nreq, done);
 		for (i = 0; i < nreq; i++) {
 			struct rte_mbuf *m = pkts[req_pkt[i]];
 			const uint8_t *tag = rte_pktmbuf_mtod_offset(m, const uint8_t *,

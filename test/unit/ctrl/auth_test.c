@@ -205,6 +205,61 @@ test_tag_compute_rejects(void **state)
 	assert_int_equal(aves_tag_compute(ctx, &key, secret, 1, tag), -EINVAL);
 }
 
+/*
+ * A burst gives every job the tag a single computation gives, whatever the mix of lengths
+ * (1..1500 bytes, so jobs finish out of order) and keys; invalid jobs are skipped alone.
+ */
+static void
+test_tag_burst(void **state)
+{
+	enum { N = AVES_TAG_BURST_MAX };
+	static uint8_t data[N][1500];
+	uint8_t tags[N][AVES_TAG_LEN], single[AVES_TAG_LEN];
+	uint8_t secret_a[16], secret_b[64];
+	struct aves_key key_a, key_b, gmac;
+	struct aves_tag_job jobs[N];
+	bool done[N];
+	unsigned int i;
+
+	(void)state;
+	memset(secret_a, 0x0b, sizeof(secret_a));
+	memset(secret_b, 0x5a, sizeof(secret_b));
+	assert_int_equal(aves_key_init(ctx, &key_a, 1, AVES_ALG_HMAC_MD5, secret_a, 16), 0);
+	assert_int_equal(aves_key_init(ctx, &key_b, 2, AVES_ALG_HMAC_MD5, secret_b, 64), 0);
+	gmac = key_a;
+	gmac.alg = AVES_ALG_AES_GMAC;
+	for (i = 0; i < N; i++) {
+		memset(data[i], (int)i, sizeof(data[i]));
+		jobs[i] = (struct aves_tag_job){ .data = data[i], .tag = tags[i],
+						 .key = i % 3 ? &key_a : &key_b,
+						 .len = (uint32_t)(1 + (i * 397) % 1500) };
+	}
+	jobs[5].len = 0;
+	jobs[6].key = &gmac;
+	jobs[7].tag = NULL;
+	assert_int_equal(aves_tag_compute_burst(ctx, jobs, N, done), N - 3);
+	for (i = 0; i < N; i++) {
+		if (i >= 5 && i <= 7) {
+			assert_false(done[i]);
+			continue;
+		}
+		assert_true(done[i]);
+		assert_int_equal(aves_tag_compute(ctx, jobs[i].key, data[i], jobs[i].len, single), 0);
+		assert_memory_equal(tags[i], single, AVES_TAG_LEN);
+	}
+	/* RFC 2202 case 1 alone in a burst */
+	memcpy(data[0], "Hi There", 8);
+	jobs[0] = (struct aves_tag_job){ .data = data[0], .tag = tags[0], .key = &key_a, .len = 8 };
+	assert_int_equal(aves_tag_compute_burst(ctx, jobs, 1, done), 1);
+	hex_to_tag("9294727a3638bb1c13f48ef8158bfc9d", single);
+	assert_memory_equal(tags[0], single, AVES_TAG_LEN);
+	/* refused calls */
+	assert_int_equal(aves_tag_compute_burst(ctx, jobs, N + 1, done), 0);
+	assert_int_equal(aves_tag_compute_burst(NULL, jobs, 1, done), 0);
+	assert_int_equal(aves_tag_compute_burst(ctx, NULL, 1, done), 0);
+	assert_int_equal(aves_tag_compute_burst(ctx, jobs, 0, done), 0);
+}
+
 /* Every single-bit change of the message, and a different key, change the tag. */
 static void
 test_tamper_detected(void **state)
@@ -469,6 +524,7 @@ main(void)
 		cmocka_unit_test(test_key_length_limits),
 		cmocka_unit_test(test_key_init_rejects),
 		cmocka_unit_test(test_tag_compute_rejects),
+		cmocka_unit_test(test_tag_burst),
 		cmocka_unit_test(test_tamper_detected),
 		cmocka_unit_test(test_tag_equal),
 		cmocka_unit_test(test_key_wipe),

@@ -1188,6 +1188,106 @@ test_fuzz_mutations(void **state)
 	assert_true(accepted_retagged > 0);
 }
 
+#define BURST_N 150 /* more than two chunks of AVES_TAG_BURST_MAX */
+
+/*
+ * A burst decodes exactly as the same datagrams one after another: good messages of every
+ * type, forged tags, truncations, a replay of a message earlier in the same burst (and in an
+ * earlier chunk), a serial reused with a new tag.
+ */
+static void
+test_decode_burst_matches_sequential(void **state)
+{
+	struct fixture *f = *state, *g;
+	static uint8_t bytes[BURST_N][AVES_CTRL_MAX_LEN];
+	struct aves_ctrl_dgram in[BURST_N];
+	struct aves_ctrl_msg burst_msgs[BURST_N], one;
+	enum aves_ctrl_verdict verdicts[BURST_N];
+	struct aves_ctrl_serial counter;
+	unsigned int i, accepted = 0, n_ok;
+	void *gstate = NULL;
+
+	aves_ctrl_serial_init(&counter, UINT64_C(1700000000000000));
+	for (i = 0; i < BURST_N; i++) {
+		const struct vector *v = vectors[i % 4];
+		struct aves_ctrl_msg m = vector_msg(v->type);
+
+		if (i % 10 == 7 && i > 70) {
+			/* an exact copy of a message one and a half chunks back */
+			memcpy(bytes[i], bytes[i - 70], AVES_CTRL_MAX_LEN);
+			in[i] = (struct aves_ctrl_dgram){ bytes[i], in[i - 70].len };
+			continue;
+		}
+		assert_int_equal(aves_ctrl_serial_next(&counter, &m.serial), 0);
+		m.timestamp_ms = NOW_MS;
+		in[i].buf = bytes[i];
+		in[i].len = (size_t)aves_ctrl_encode(f->auth, vector_key(f, v), &m, bytes[i],
+						     AVES_CTRL_MAX_LEN);
+		if (i % 10 == 3)
+			bytes[i][i % in[i].len] ^= 0x40; /* forged or damaged */
+		else if (i % 10 == 5)
+			in[i].len -= 1 + i % 7; /* truncated */
+	}
+
+	n_ok = aves_ctrl_decode_burst(&f->rx, in, BURST_N, NOW_MS, burst_msgs, verdicts);
+
+	assert_int_equal(fixture_setup(&gstate), 0);
+	g = gstate;
+	for (i = 0; i < BURST_N; i++) {
+		enum aves_ctrl_verdict v = decode_copy(&g->rx, in[i].buf, in[i].len, NOW_MS, &one);
+
+		assert_int_equal(verdicts[i], v);
+		if (v == AVES_CTRL_RX_OK) {
+			assert_msg_equal(&burst_msgs[i], &one);
+			accepted++;
+		}
+	}
+	assert_int_equal(n_ok, accepted);
+	/* every kind of outcome occurred */
+	assert_int_equal(verdicts[0], AVES_CTRL_RX_OK);
+	assert_int_equal(verdicts[77], AVES_CTRL_RX_REPLAY);
+	assert_int_equal(verdicts[13], AVES_CTRL_RX_BAD_TAG);
+	assert_int_equal(verdicts[15], AVES_CTRL_RX_BAD_DGRAM_LEN);
+	assert_true(accepted > BURST_N / 2);
+	fixture_teardown(&gstate);
+}
+
+/* A burst encodes byte for byte what aves_ctrl_encode() does; a bad message fails alone. */
+static void
+test_encode_burst_matches_single(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t burst_bytes[BURST_N][AVES_CTRL_MAX_LEN];
+	const struct aves_key *keys[BURST_N];
+	struct aves_ctrl_msg msgs[BURST_N];
+	uint8_t one[AVES_CTRL_MAX_LEN];
+	int lens[BURST_N];
+	unsigned int i;
+
+	for (i = 0; i < BURST_N; i++) {
+		const struct vector *v = vectors[i % 4];
+
+		msgs[i] = vector_msg(v->type);
+		msgs[i].serial += i;
+		keys[i] = vector_key(f, v);
+	}
+	msgs[64].body.setup.mode = 0; /* refused by the body check */
+	keys[99] = NULL;
+
+	assert_int_equal(aves_ctrl_encode_burst(f->auth, keys, msgs, BURST_N, burst_bytes, lens),
+			 BURST_N - 2);
+	for (i = 0; i < BURST_N; i++) {
+		if (i == 64 || i == 99) {
+			assert_int_equal(lens[i], -EINVAL);
+			continue;
+		}
+		assert_int_equal(aves_ctrl_encode(f->auth, keys[i], &msgs[i], one, sizeof(one)),
+				 lens[i]);
+		assert_memory_equal(burst_bytes[i], one, (size_t)lens[i]);
+	}
+	assert_int_equal(aves_ctrl_encode_burst(f->auth, keys, msgs, BURST_N, NULL, lens), 0);
+}
+
 /* One case per vector, named after its type. */
 #define VECTOR_CASE(fn, vec) \
 	{#fn "_" #vec, fn, fixture_setup, fixture_teardown, (void *)(uintptr_t)&vec##_vector}
@@ -1224,6 +1324,8 @@ main(void)
 		cmocka_unit_test(test_serial_counter),
 		cmocka_unit_test(test_names),
 		CASE(test_fuzz_mutations),
+		CASE(test_decode_burst_matches_sequential),
+		CASE(test_encode_burst_matches_single),
 	};
 
 	return cmocka_run_group_tests_name("ctrl_msg", tests, NULL, NULL);
