@@ -28,7 +28,15 @@ struct wp_control {
 	uint32_t n_waiting;
 	uint32_t bind_cursor, block_cursor;
 	unsigned int backlog;			/* descriptors left in the ring at the last take */
+	uint64_t next_sweep_ms;			/* aging rounds are paced by time, not by poll */
 	uint64_t next_log_ms;
+	/* ACCEPT/REJECT of this poll, tagged in one burst when the poll ends. */
+	unsigned int n_replies;
+	struct wp_reply {
+		struct aves_ctrl_msg msg;
+		uint32_t dst;
+		uint16_t dport;
+	} replies[WP_BURST_MAX];
 	struct aves_idle idle;
 	struct aves_clock clock;
 };
@@ -270,45 +278,77 @@ tick_waits(struct wp_control *c, uint64_t now)
 /* SETUP -> ACCEPT / REJECT                                                                  */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Send an ACCEPT or REJECT of @p setup_serial to (dst, dport). */
+/* Queue an ACCEPT or REJECT of @p setup_serial to (dst, dport); replies_flush() sends it. */
 static void
 reply(struct wp_control *c, uint8_t type, uint64_t setup_serial, uint32_t waypoint,
-      uint32_t wait_ms, uint16_t reason, uint32_t dst, uint16_t dport, uint64_t now,
-      uint64_t wall_ms)
+      uint32_t wait_ms, uint16_t reason, uint32_t dst, uint16_t dport, uint64_t wall_ms)
 {
 	struct wp_lcore *lc = &c->lc;
-	struct wp_app *app = lc->app;
-	uint8_t buf[AVES_CTRL_MAX_LEN];
-	struct aves_ctrl_msg msg;
-	struct rte_mbuf *m;
-	int len;
+	struct wp_reply *r;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.type = type;
-	msg.origin = app->control_addr;
-	msg.timestamp_ms = wall_ms;
-	if (type == AVES_CTRL_ACCEPT)
-		msg.body.accept = (struct aves_ctrl_accept){ .request_serial = setup_serial,
-							     .waypoint = waypoint,
-							     .wait_ms = wait_ms };
-	else
-		msg.body.reject = (struct aves_ctrl_reject){ .request_serial = setup_serial,
-							     .waypoint = waypoint,
-							     .reason = reason };
-	if (aves_ctrl_serial_next(&c->serial, &msg.serial) != 0 ||
-	    (len = aves_ctrl_encode(lc->core.auth, c->reply_key, &msg, buf, sizeof(buf))) < 0 ||
-	    (m = aves_build_udp(app->base.pool, app->control_addr, app->control_port, dst, dport, buf,
-				(uint16_t)len, lc->core.ip_id++)) == NULL) {
+	/* A take holds at most WP_BURST_MAX messages, each answered at most once. */
+	RTE_ASSERT(c->n_replies < RTE_DIM(c->replies));
+	r = &c->replies[c->n_replies];
+	memset(&r->msg, 0, sizeof(r->msg));
+	if (aves_ctrl_serial_next(&c->serial, &r->msg.serial) != 0) {
 		lc->st->ctr[WP_CTR_REPLY_FAILED]++;
 		return;
 	}
-	if (type == AVES_CTRL_ACCEPT) {
-		lc->st->ctr[WP_CTR_ACCEPT_SENT]++;
-	} else {
-		lc->st->ctr[WP_CTR_REJECT_SENT]++;
-		lc->st->reject[reason]++;
+	r->msg.type = type;
+	r->msg.origin = lc->app->control_addr;
+	r->msg.timestamp_ms = wall_ms;
+	if (type == AVES_CTRL_ACCEPT)
+		r->msg.body.accept = (struct aves_ctrl_accept){ .request_serial = setup_serial,
+								.waypoint = waypoint,
+								.wait_ms = wait_ms };
+	else
+		r->msg.body.reject = (struct aves_ctrl_reject){ .request_serial = setup_serial,
+								.waypoint = waypoint,
+								.reason = reason };
+	r->dst = dst;
+	r->dport = dport;
+	c->n_replies++;
+}
+
+/* Tag every queued reply in one burst and send them. */
+static void
+replies_flush(struct wp_control *c, uint64_t now)
+{
+	struct wp_lcore *lc = &c->lc;
+	struct wp_app *app = lc->app;
+	const struct aves_key *keys[WP_BURST_MAX];
+	struct aves_ctrl_msg msgs[WP_BURST_MAX];
+	uint8_t bufs[WP_BURST_MAX][AVES_CTRL_MAX_LEN];
+	int lens[WP_BURST_MAX];
+	unsigned int i, n = c->n_replies;
+
+	if (n == 0)
+		return;
+	c->n_replies = 0;
+	for (i = 0; i < n; i++) {
+		keys[i] = c->reply_key;
+		msgs[i] = c->replies[i].msg;
 	}
-	wp_send(lc, m, now);
+	aves_ctrl_encode_burst(lc->core.auth, keys, msgs, n, bufs, lens);
+	for (i = 0; i < n; i++) {
+		const struct wp_reply *r = &c->replies[i];
+		struct rte_mbuf *m;
+
+		if (lens[i] < 0 ||
+		    (m = aves_build_udp(app->base.pool, app->control_addr, app->control_port,
+					r->dst, r->dport, bufs[i], (uint16_t)lens[i],
+					lc->core.ip_id++)) == NULL) {
+			lc->st->ctr[WP_CTR_REPLY_FAILED]++;
+			continue;
+		}
+		if (r->msg.type == AVES_CTRL_ACCEPT) {
+			lc->st->ctr[WP_CTR_ACCEPT_SENT]++;
+		} else {
+			lc->st->ctr[WP_CTR_REJECT_SENT]++;
+			lc->st->reject[r->msg.body.reject.reason]++;
+		}
+		wp_send(lc, m, now);
+	}
 }
 
 /* Fields a waypoint refuses although the codec accepted them (REJECT BAD_REQUEST). */
@@ -381,15 +421,14 @@ setup_input(struct wp_control *c, const struct aves_ctrl_msg *msg, uint32_t from
 		c->n_waiting++;
 		lc->st->ctr[WP_CTR_WAITS_STARTED]++;
 		reply(c, AVES_CTRL_ACCEPT, msg->serial, s->waypoint, app->base.timers.twait_ms, 0, from,
-		      from_port, now, wall_ms);
+		      from_port, wall_ms);
 		return;
 	case AVES_VERDICT_SETUP_ACCEPT_NEW:
 		if (binding_create(c, (uint32_t)w, s->initiator, &res.bind, now) == NULL)
 			REJECT_(TABLE_FULL);
 		/* fall through */
 	case AVES_VERDICT_SETUP_ACCEPT_SAME:
-		reply(c, AVES_CTRL_ACCEPT, msg->serial, s->waypoint, 0, 0, from, from_port, now,
-		      wall_ms);
+		reply(c, AVES_CTRL_ACCEPT, msg->serial, s->waypoint, 0, 0, from, from_port, wall_ms);
 		return;
 	case AVES_VERDICT_SETUP_REJECT_ADMISSION:
 		REJECT_(ADMISSION);
@@ -400,35 +439,76 @@ setup_input(struct wp_control *c, const struct aves_ctrl_msg *msg, uint32_t from
 	}
 #undef REJECT_
 rejected:
-	reply(c, AVES_CTRL_REJECT, msg->serial, s->waypoint, 0, reason, from, from_port, now,
-	      wall_ms);
+	reply(c, AVES_CTRL_REJECT, msg->serial, s->waypoint, 0, reason, from, from_port, wall_ms);
 }
 
-/* A UDP datagram to the control address and port (the worker checked that much). */
+/* What the control datagrams of one take decoded to (control_decode()). */
+struct ctrl_batch {
+	struct aves_ctrl_msg msg[WP_BURST_MAX];
+	enum aves_ctrl_verdict verdict[WP_BURST_MAX];
+	uint32_t from[WP_BURST_MAX];		/* network order */
+	uint16_t from_port[WP_BURST_MAX];	/* host order */
+};
+
+/*
+ * Decode every control datagram of a take (UDP to the control address and port: the worker
+ * checked that much) with one MAC burst, and free them; the SETUPs are acted on afterwards in
+ * their place in the take. A datagram that does not parse counts as malformed and is marked
+ * AVES_CTRL_RX_VERDICT_COUNT.
+ */
 static void
-control_input(struct wp_control *c, struct rte_mbuf *m, uint64_t now, uint64_t wall_ms)
+control_decode(struct wp_control *c, const struct aves_punt *d, unsigned int n,
+	       uint64_t wall_ms, struct ctrl_batch *b)
 {
 	struct wp_lcore *lc = &c->lc;
-	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
-	enum aves_ctrl_verdict v;
-	struct aves_ctrl_msg msg;
+	struct aves_ctrl_dgram in[WP_BURST_MAX];
+	enum aves_ctrl_verdict verdict[WP_BURST_MAX];
+	struct aves_ctrl_msg msg[WP_BURST_MAX];
+	unsigned int slot[WP_BURST_MAX];
+	unsigned int i, k, n_in = 0;
 	struct aves_pkt pkt;
 
-	if (aves_parse_ipv4(data, rte_pktmbuf_data_len(m), RTE_ETHER_HDR_LEN, 0, &pkt) !=
-		    AVES_PARSE_OK ||
-	    pkt.key.proto != IPPROTO_UDP) {
-		wp_drop(lc, WP_CTR_CTRL_MALFORMED, m);
-		return;
+	for (i = 0; i < n; i++) {
+		const uint8_t *data;
+
+		if (d[i].kind != WP_PUNT_CTRL)
+			continue;
+		data = rte_pktmbuf_mtod(d[i].m, const uint8_t *);
+		if (aves_parse_ipv4(data, rte_pktmbuf_data_len(d[i].m), RTE_ETHER_HDR_LEN, 0, &pkt) !=
+			    AVES_PARSE_OK ||
+		    pkt.key.proto != IPPROTO_UDP) {
+			b->verdict[i] = AVES_CTRL_RX_VERDICT_COUNT;
+			continue;
+		}
+		in[n_in] = (struct aves_ctrl_dgram){
+			.buf = data + pkt.payload_off,
+			.len = (size_t)(pkt.l3_off + pkt.ip_len - pkt.payload_off) };
+		b->from[i] = pkt.key.src;
+		b->from_port[i] = rte_be_to_cpu_16(pkt.key.sport);
+		slot[n_in++] = i;
 	}
-	v = aves_ctrl_decode(&c->rx, data + pkt.payload_off,
-			     (size_t)(pkt.l3_off + pkt.ip_len - pkt.payload_off), wall_ms, &msg);
-	lc->st->ctrl[v]++;
-	if (v != AVES_CTRL_RX_OK || msg.type != AVES_CTRL_SETUP) {
-		wp_drop(lc, WP_CTR_CTRL_INVALID, m);
-		return;
+	aves_ctrl_decode_burst(&c->rx, in, n_in, wall_ms, msg, verdict);
+	for (k = 0; k < n_in; k++) {
+		i = slot[k];
+		b->verdict[i] = verdict[k];
+		if (verdict[k] == AVES_CTRL_RX_OK)
+			b->msg[i] = msg[k];
 	}
-	rte_pktmbuf_free(m);
-	setup_input(c, &msg, pkt.key.src, rte_be_to_cpu_16(pkt.key.sport), now, wall_ms);
+	for (i = 0; i < n; i++) {
+		if (d[i].kind != WP_PUNT_CTRL)
+			continue;
+		if (b->verdict[i] == AVES_CTRL_RX_VERDICT_COUNT) {
+			wp_drop(lc, WP_CTR_CTRL_MALFORMED, d[i].m);
+			continue;
+		}
+		lc->st->ctrl[b->verdict[i]]++;
+		if (b->verdict[i] != AVES_CTRL_RX_OK || b->msg[i].type != AVES_CTRL_SETUP) {
+			b->verdict[i] = AVES_CTRL_RX_VERDICT_COUNT;
+			wp_drop(lc, WP_CTR_CTRL_INVALID, d[i].m);
+			continue;
+		}
+		rte_pktmbuf_free(d[i].m);
+	}
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -493,14 +573,18 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	struct wp_lcore *lc = &c->lc;
 	struct wp_app *app = lc->app;
 	struct aves_punt d[WP_BURST_MAX];
+	struct ctrl_batch ctrl;
 	unsigned int n, i, work;
 
 	aves_lcore_burst_begin(&lc->core);
 	n = aves_punt_take(app->base.punt, d, app->base.burst, &c->backlog);
+	control_decode(c, d, n, wall_ms, &ctrl);
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
 		case WP_PUNT_CTRL:
-			control_input(c, d[i].m, now, wall_ms);
+			if (ctrl.verdict[i] == AVES_CTRL_RX_OK)
+				setup_input(c, &ctrl.msg[i], ctrl.from[i], ctrl.from_port[i], now,
+					    wall_ms);
 			break;
 		case WP_PUNT_ARP:
 			aves_neigh_arp_input(app->base.neigh, &lc->core.tx, d[i].port, d[i].m, now);
@@ -518,7 +602,13 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	}
 	work = n + tick_waits(c, now);
 	work += aves_control_redirect(&app->base, &lc->st->ctr[WP_CTR_REDIRECT_FULL]);
-	work += sweep_bindings(c, now) + sweep_blocks(c, now);
+	replies_flush(c, now);
+	/* An aging round looks at up to sweep-budget x 64 slots: once per millisecond is enough
+	 * (lookups never use an expired entry) and keeps it off the SETUP path. */
+	if (now >= c->next_sweep_ms) {
+		c->next_sweep_ms = now + 1;
+		work += sweep_bindings(c, now) + sweep_blocks(c, now);
+	}
 	work += aves_neigh_timers(app->base.neigh, &lc->core.tx, now, app->base.sweep_budget);
 	aves_table_reclaim(app->bindings);
 	aves_table_reclaim(app->blocks);
