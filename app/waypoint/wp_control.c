@@ -179,6 +179,8 @@ block_status(struct wp_control *c, uint32_t w, uint32_t src, uint64_t now)
 	struct wp_app *app = c->lc.app;
 	const struct aves_wp_key key __rte_aligned(8) = aves_wp_key_make(app->addrs[w].addr, src);
 
+	if (aves_table_count(app->blocks) == 0)
+		return AVES_BLOCK_NONE; /* the normal case: nobody rejected or penalised */
 	return aves_block_status(aves_table_lookup(app->blocks, &key), now);
 }
 

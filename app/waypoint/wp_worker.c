@@ -14,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "aves_build.h"
 #include "wp.h"
@@ -234,7 +235,17 @@ local_input(struct wp_worker *w, uint16_t port, struct rte_mbuf *m, struct aves_
 	struct wp_lcore *lc = &w->lc;
 	const struct wp_app *app = lc->app;
 	uint16_t data_len;
+	int r;
 
+	/* The classification parse left the L4 checksum alone; a host checks what it receives. */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    (r = aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+				 RTE_ETHER_HDR_LEN, AVES_PARSE_F_VERIFY_L4_CKSUM, pkt)) !=
+		    AVES_PARSE_OK) {
+		lc->st->parse[r]++;
+		wp_drop(lc, WP_CTR_RX_IP_INVALID, m);
+		return;
+	}
 	if (pkt->key.dst == app->control_addr && pkt->key.proto == IPPROTO_UDP &&
 	    pkt->key.dport == rte_cpu_to_be_16(app->control_port) &&
 	    !(pkt->flags & AVES_PKT_F_FRAG)) {
@@ -304,6 +315,9 @@ waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t 
 		kp[i] = &keys[i];
 	}
 	aves_table_lookup_bulk(app->bindings, kp, b->n, ent, &hits);
+	/* Start every entry's miss now rather than one at a time in the loop below. */
+	for (i = 0; i < b->n; i++)
+		rte_prefetch0(ent[i]);
 	for (i = 0; i < b->n; i++) {
 		struct wp_binding *e = wp_binding_live(app, ent[i], now);
 
@@ -321,7 +335,10 @@ waypoint_input(struct wp_worker *w, uint16_t port, struct wp_batch *b, uint64_t 
 			need[n_need++] = i;
 		}
 	}
-	if (n_need != 0) {
+	/* Blocks exist only while someone is rejected or penalised: in the normal case the
+	 * table is empty and every UDP packet (each a "new connection") skips the lookup.
+	 * A count read just before a block is published misses it as a lookup would. */
+	if (n_need != 0 && aves_table_count(app->blocks) != 0) {
 		aves_table_lookup_bulk(app->blocks, kp, n_need, blk_found, &hits);
 		for (i = 0; i < n_need; i++)
 			blk[need[i]] = blk_found[i];
@@ -391,7 +408,7 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		uint16_t len = rte_pktmbuf_data_len(m);
-		unsigned int flags = AVES_PARSE_F_VERIFY_L4_CKSUM;
+		unsigned int flags = 0;
 		struct aves_pkt *pkt = &b.pkt[b.n];
 		uint32_t value;
 		int r;
@@ -416,8 +433,13 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 			wp_drop(lc, WP_CTR_RX_NOT_OURS, m);
 			continue;
 		}
-		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-			flags = 0;
+		/* A relayed packet's L4 checksum is the end hosts' business, as at any router:
+		 * the rewrite updates it incrementally (RFC 1624), so it stays right or stays
+		 * wrong, and verifying it would be a second pass over every payload. What the NIC
+		 * already found bad is refused (and counted by its reason) for free. Packets for
+		 * us are verified in local_input(). */
+		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+			flags = AVES_PARSE_F_VERIFY_L4_CKSUM;
 		r = aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), len, RTE_ETHER_HDR_LEN,
 				    flags, pkt);
 		if (r != AVES_PARSE_OK) {

@@ -184,6 +184,43 @@ test_data_packet_tunnelled(void **state)
 	}
 }
 
+/*
+ * A relayed packet's L4 checksum is the end hosts' to check: one that arrives wrong is
+ * relayed like any other (not dropped, not repaired), everything else exactly as a correct
+ * packet's relay.
+ */
+static void
+test_relayed_checksum_left_alone(void **state)
+{
+	uint8_t frame[WPT_FRAME_MAX], inner[WPT_FRAME_MAX], want[WPT_FRAME_MAX], got[WPT_FRAME_MAX];
+	const size_t tunnel_hdrs = 14 + 20 + 8 + AVES_TUNNEL_HDR_LEN;
+	uint16_t inner_len;
+	size_t len, want_len, got_len;
+
+	(void)state;
+	wpt_bind(WPT_W1, WPT_A, WPT_R, WPT_B, 101);
+	len = udp_to(frame, WPT_A, WPT_W1, 5353, 53, 100, 0);
+	inner_len = wpt_rewritten(inner, frame, len, WPT_B);
+	want_len = wpt_tunnel_frame(want, inner, inner_len, WPT_W1, WPT_R, AVES_TUNNEL_PORT,
+				    &T.gw101, &wpt_router_mac, 0, wpt_seq(0, 0));
+	frame[14 + 20 + 20] ^= 0x5a; /* a payload byte: the UDP checksum no longer matches */
+	assert_int_equal(wpt_inject(0, frame, len), 0);
+	wpt_run();
+	got_len = wpt_take(0, got);
+	assert_int_equal(got_len, want_len);
+	assert_int_equal(wpt_ctr(WP_CTR_FWD_PKTS), 1);
+	assert_int_equal(wpt_ctr(WP_CTR_RX_IP_INVALID), 0);
+	/* Byte for byte the correct packet's relay, checksum included (the sender's, updated
+	 * for W -> B), but for the changed payload byte and the tag over it. */
+	assert_memory_equal(got, want, tunnel_hdrs + 40);
+	assert_int_equal(got[tunnel_hdrs + 40] ^ want[tunnel_hdrs + 40], 0x5a);
+	assert_memory_equal(got + tunnel_hdrs + 41, want + tunnel_hdrs + 41,
+			    want_len - AVES_TAG_LEN - (tunnel_hdrs + 41));
+	assert_memory_not_equal(got + want_len - AVES_TAG_LEN, want + want_len - AVES_TAG_LEN,
+				AVES_TAG_LEN);
+	assert_int_equal(wpt_pending(), 0);
+}
+
 static void
 test_replayed_setup_rejected(void **state)
 {
@@ -804,8 +841,9 @@ test_malformed_dropped(void **state)
 	len = udp_to(frame, WPT_A, WPT_W1, 1, 2, 10, 0);
 	frame[14 + 10] ^= 0xff;
 	assert_int_equal(wpt_inject(0, frame, len), 0);
-	/* UDP checksum broken. */
-	len = udp_to(frame, WPT_A, WPT_W1, 1, 2, 10, 0);
+	/* UDP checksum broken, to the interface address: a host checks what it receives
+	 * (to a waypoint address it is relayed: test_relayed_checksum_left_alone). */
+	len = udp_to(frame, WPT_A, WPT_IFACE, 1, 2, 10, 0);
 	frame[len - 1] ^= 0xff;
 	assert_int_equal(wpt_inject(0, frame, len), 0);
 	/* Total length beyond the frame. */
@@ -888,6 +926,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_intranet_setup_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intranet_setup_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_packet_tunnelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relayed_checksum_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_setup_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_request_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_to_own_addresses, setup, teardown),
