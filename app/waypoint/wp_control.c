@@ -7,6 +7,7 @@
  * and blocks out a bounded number per loop, runs the neighbour timers, and reclaims deleted
  * entries once the workers have moved past them. It never waits for a worker.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,8 +33,8 @@ struct wp_control {
 	uint64_t next_log_ms;
 	/* ACCEPT/REJECT of this poll, tagged in one burst when the poll ends. */
 	unsigned int n_replies;
+	struct aves_ctrl_msg reply_msg[WP_BURST_MAX];
 	struct wp_reply {
-		struct aves_ctrl_msg msg;
 		uint32_t dst;
 		uint16_t dport;
 	} replies[WP_BURST_MAX];
@@ -286,29 +287,29 @@ reply(struct wp_control *c, uint8_t type, uint64_t setup_serial, uint32_t waypoi
       uint32_t wait_ms, uint16_t reason, uint32_t dst, uint16_t dport, uint64_t wall_ms)
 {
 	struct wp_lcore *lc = &c->lc;
-	struct wp_reply *r;
+	struct aves_ctrl_msg *msg;
 
 	/* A take holds at most WP_BURST_MAX messages, each answered at most once. */
 	RTE_ASSERT(c->n_replies < RTE_DIM(c->replies));
-	r = &c->replies[c->n_replies];
-	memset(&r->msg, 0, sizeof(r->msg));
-	if (aves_ctrl_serial_next(&c->serial, &r->msg.serial) != 0) {
+	msg = &c->reply_msg[c->n_replies];
+	memset(msg, 0, sizeof(*msg));
+	if (aves_ctrl_serial_next(&c->serial, &msg->serial) != 0) {
 		lc->st->ctr[WP_CTR_REPLY_FAILED]++;
 		return;
 	}
-	r->msg.type = type;
-	r->msg.origin = lc->app->control_addr;
-	r->msg.timestamp_ms = wall_ms;
+	msg->type = type;
+	msg->origin = lc->app->control_addr;
+	msg->timestamp_ms = wall_ms;
 	if (type == AVES_CTRL_ACCEPT)
-		r->msg.body.accept = (struct aves_ctrl_accept){ .request_serial = setup_serial,
-								.waypoint = waypoint,
-								.wait_ms = wait_ms };
+		msg->body.accept = (struct aves_ctrl_accept){ .request_serial = setup_serial,
+							      .waypoint = waypoint,
+							      .wait_ms = wait_ms };
 	else
-		r->msg.body.reject = (struct aves_ctrl_reject){ .request_serial = setup_serial,
-								.waypoint = waypoint,
-								.reason = reason };
-	r->dst = dst;
-	r->dport = dport;
+		msg->body.reject = (struct aves_ctrl_reject){ .request_serial = setup_serial,
+							      .waypoint = waypoint,
+							      .reason = reason };
+	c->replies[c->n_replies].dst = dst;
+	c->replies[c->n_replies].dport = dport;
 	c->n_replies++;
 }
 
@@ -319,7 +320,6 @@ replies_flush(struct wp_control *c, uint64_t now)
 	struct wp_lcore *lc = &c->lc;
 	struct wp_app *app = lc->app;
 	const struct aves_key *keys[WP_BURST_MAX];
-	struct aves_ctrl_msg msgs[WP_BURST_MAX];
 	uint8_t bufs[WP_BURST_MAX][AVES_CTRL_MAX_LEN];
 	int lens[WP_BURST_MAX];
 	unsigned int i, n = c->n_replies;
@@ -327,13 +327,12 @@ replies_flush(struct wp_control *c, uint64_t now)
 	if (n == 0)
 		return;
 	c->n_replies = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		keys[i] = c->reply_key;
-		msgs[i] = c->replies[i].msg;
-	}
-	aves_ctrl_encode_burst(lc->core.auth, keys, msgs, n, bufs, lens);
+	aves_ctrl_encode_burst(lc->core.auth, keys, c->reply_msg, n, bufs, lens);
 	for (i = 0; i < n; i++) {
 		const struct wp_reply *r = &c->replies[i];
+		const struct aves_ctrl_msg *msg = &c->reply_msg[i];
 		struct rte_mbuf *m;
 
 		if (lens[i] < 0 ||
@@ -343,11 +342,11 @@ replies_flush(struct wp_control *c, uint64_t now)
 			lc->st->ctr[WP_CTR_REPLY_FAILED]++;
 			continue;
 		}
-		if (r->msg.type == AVES_CTRL_ACCEPT) {
+		if (msg->type == AVES_CTRL_ACCEPT) {
 			lc->st->ctr[WP_CTR_ACCEPT_SENT]++;
 		} else {
 			lc->st->ctr[WP_CTR_REJECT_SENT]++;
-			lc->st->reject[r->msg.body.reject.reason]++;
+			lc->st->reject[msg->body.reject.reason]++;
 		}
 		wp_send(lc, m, now);
 	}
@@ -446,66 +445,59 @@ rejected:
 
 /* What the control datagrams of one take decoded to (control_decode()). */
 struct ctrl_batch {
+	uint8_t setup_of[WP_BURST_MAX];		/* per punt: index of its SETUP, or NO_SETUP */
+	struct aves_ctrl_dgram in[WP_BURST_MAX];
 	struct aves_ctrl_msg msg[WP_BURST_MAX];
 	enum aves_ctrl_verdict verdict[WP_BURST_MAX];
 	uint32_t from[WP_BURST_MAX];		/* network order */
 	uint16_t from_port[WP_BURST_MAX];	/* host order */
 };
+#define NO_SETUP UINT8_MAX
+static_assert(WP_BURST_MAX < NO_SETUP, "setup_of holds every index");
 
 /*
  * Decode every control datagram of a take (UDP to the control address and port: the worker
- * checked that much) with one MAC burst, and free them; the SETUPs are acted on afterwards in
- * their place in the take. A datagram that does not parse counts as malformed and is marked
- * AVES_CTRL_RX_VERDICT_COUNT.
+ * checked that much) with one MAC burst, and free them; the SETUPs among them are acted on
+ * afterwards in their place in the take (b->setup_of).
  */
 static void
 control_decode(struct wp_control *c, const struct aves_punt *d, unsigned int n,
 	       uint64_t wall_ms, struct ctrl_batch *b)
 {
 	struct wp_lcore *lc = &c->lc;
-	struct aves_ctrl_dgram in[WP_BURST_MAX];
-	enum aves_ctrl_verdict verdict[WP_BURST_MAX];
-	struct aves_ctrl_msg msg[WP_BURST_MAX];
-	unsigned int slot[WP_BURST_MAX];
 	unsigned int i, k, n_in = 0;
 	struct aves_pkt pkt;
 
 	for (i = 0; i < n; i++) {
 		const uint8_t *data;
 
+		b->setup_of[i] = NO_SETUP;
 		if (d[i].kind != WP_PUNT_CTRL)
 			continue;
 		data = rte_pktmbuf_mtod(d[i].m, const uint8_t *);
 		if (aves_parse_ipv4(data, rte_pktmbuf_data_len(d[i].m), RTE_ETHER_HDR_LEN, 0, &pkt) !=
 			    AVES_PARSE_OK ||
 		    pkt.key.proto != IPPROTO_UDP) {
-			b->verdict[i] = AVES_CTRL_RX_VERDICT_COUNT;
-			continue;
-		}
-		in[n_in] = (struct aves_ctrl_dgram){
-			.buf = data + pkt.payload_off,
-			.len = (size_t)(pkt.l3_off + pkt.ip_len - pkt.payload_off) };
-		b->from[i] = pkt.key.src;
-		b->from_port[i] = rte_be_to_cpu_16(pkt.key.sport);
-		slot[n_in++] = i;
-	}
-	aves_ctrl_decode_burst(&c->rx, in, n_in, wall_ms, msg, verdict);
-	for (k = 0; k < n_in; k++) {
-		i = slot[k];
-		b->verdict[i] = verdict[k];
-		if (verdict[k] == AVES_CTRL_RX_OK)
-			b->msg[i] = msg[k];
-	}
-	for (i = 0; i < n; i++) {
-		if (d[i].kind != WP_PUNT_CTRL)
-			continue;
-		if (b->verdict[i] == AVES_CTRL_RX_VERDICT_COUNT) {
 			wp_drop(lc, WP_CTR_CTRL_MALFORMED, d[i].m);
 			continue;
 		}
-		lc->st->ctrl[b->verdict[i]]++;
-		if (b->verdict[i] != AVES_CTRL_RX_OK || b->msg[i].type != AVES_CTRL_SETUP) {
-			b->verdict[i] = AVES_CTRL_RX_VERDICT_COUNT;
+		b->in[n_in] = (struct aves_ctrl_dgram){
+			.buf = data + pkt.payload_off,
+			.len = (size_t)(pkt.l3_off + pkt.ip_len - pkt.payload_off) };
+		b->from[n_in] = pkt.key.src;
+		b->from_port[n_in] = rte_be_to_cpu_16(pkt.key.sport);
+		b->setup_of[i] = (uint8_t)n_in++;
+	}
+	if (n_in == 0)
+		return;
+	aves_ctrl_decode_burst(&c->rx, b->in, n_in, wall_ms, b->msg, b->verdict);
+	for (i = 0; i < n; i++) {
+		if (b->setup_of[i] == NO_SETUP)
+			continue;
+		k = b->setup_of[i];
+		lc->st->ctrl[b->verdict[k]]++;
+		if (b->verdict[k] != AVES_CTRL_RX_OK || b->msg[k].type != AVES_CTRL_SETUP) {
+			b->setup_of[i] = NO_SETUP;
 			wp_drop(lc, WP_CTR_CTRL_INVALID, d[i].m);
 			continue;
 		}
@@ -576,7 +568,7 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	struct wp_app *app = lc->app;
 	struct aves_punt d[WP_BURST_MAX];
 	struct ctrl_batch ctrl;
-	unsigned int n, i, work;
+	unsigned int n, i, k, work;
 
 	aves_lcore_burst_begin(&lc->core);
 	n = aves_punt_take(app->base.punt, d, app->base.burst, &c->backlog);
@@ -584,8 +576,9 @@ wp_control_poll(struct wp_control *c, uint64_t now, uint64_t wall_ms)
 	for (i = 0; i < n; i++) {
 		switch (d[i].kind) {
 		case WP_PUNT_CTRL:
-			if (ctrl.verdict[i] == AVES_CTRL_RX_OK)
-				setup_input(c, &ctrl.msg[i], ctrl.from[i], ctrl.from_port[i], now,
+			k = ctrl.setup_of[i];
+			if (k != NO_SETUP)
+				setup_input(c, &ctrl.msg[k], ctrl.from[k], ctrl.from_port[k], now,
 					    wall_ms);
 			break;
 		case WP_PUNT_ARP:

@@ -321,20 +321,22 @@ aves_table_cancel(struct aves_table *t, void *entry)
 int
 aves_table_publish(struct aves_table *t, const void *key, void *entry)
 {
+	hash_sig_t sig;
 	uint32_t slot;
 	int ret;
 
 	if (t == NULL || key == NULL || reserved_slot(t, entry, &slot) < 0)
 		return -EINVAL;
 	t->stats.reserved--;
+	sig = rte_hash_hash(t->hash, key); /* once for the three calls below */
 	/* rte_hash_add_key_data() would silently replace the data of a present key, leaking
 	 * the old entry while readers still use it: refuse instead (one writer: no race). */
-	if (rte_hash_lookup(t->hash, key) >= 0) {
+	if (rte_hash_lookup_with_hash(t->hash, key, sig) >= 0) {
 		t->stats.exists++;
 		slot_free(t, slot);
 		return -EEXIST;
 	}
-	ret = rte_hash_add_key_data(t->hash, key, entry);
+	ret = rte_hash_add_key_with_hash_data(t->hash, key, sig, entry);
 	if (ret < 0) {
 		slot_free(t, slot);
 		if (ret != -ENOSPC)
@@ -344,7 +346,7 @@ aves_table_publish(struct aves_table *t, const void *key, void *entry)
 	}
 	/* Where the hash keeps the key (stable while it is present): aves_table_iterate() walks
 	 * the slots and reads each key from there. */
-	t->meta[slot].hash_pos = rte_hash_lookup(t->hash, key);
+	t->meta[slot].hash_pos = rte_hash_lookup_with_hash(t->hash, key, sig);
 	t->meta[slot].state = SLOT_LIVE;
 	t->stats.live++;
 	t->stats.published++;
