@@ -3,13 +3,13 @@
  * Static routes over rte_lpm (its 24-bit next hop indexes our array of hops), and the set of
  * local addresses over rte_hash. Both are written only before the lcores start.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_lpm.h>
 #include <rte_malloc.h>
@@ -155,73 +155,88 @@ aves_route_get(const struct aves_route_table *rt, uint32_t i, uint32_t *prefix, 
 	return 0;
 }
 
+/*
+ * Open addressing with linear probing over a power-of-two array at most half full: the map is
+ * written only while the configuration loads and then only read, so it needs none of rte_hash's
+ * concurrency machinery, and a lookup is a CRC, a mask and (almost always) one compare — it
+ * runs for every packet a worker receives.
+ */
 struct aves_addr_map {
-	struct rte_hash *hash;
+	uint32_t mask;		/* slots - 1 */
+	uint32_t count, max_addrs;
+	struct addr_slot {
+		uint32_t addr;	/* network order */
+		uint32_t value;	/* ADDR_SLOT_USED | value; 0 = empty */
+	} slots[];
 };
+
+#define ADDR_SLOT_USED (1u << 31)
+static_assert(AVES_ADDR_VALUE_MAX < ADDR_SLOT_USED, "the used bit is free");
+
+static inline uint32_t
+addr_slot_home(const struct aves_addr_map *map, uint32_t addr)
+{
+	return rte_hash_crc_4byte(addr, 0x9e3779b9u) & map->mask;
+}
 
 struct aves_addr_map *
 aves_addr_map_create(const char *name, uint32_t max_addrs, int socket_id)
 {
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(max_addrs + max_addrs / 4, 8u),
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct aves_addr_map *map;
+	uint32_t slots;
 
 	if (!name_ok(name) || max_addrs == 0 || max_addrs > 65536) {
 		AVES_APP_LOG(ERR, "address map: bad name or size (%u, at most 65536)", max_addrs);
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	map = rte_zmalloc_socket(name, sizeof(*map), 0, socket_id);
+	slots = rte_align32pow2(RTE_MAX(2 * max_addrs, 16u));
+	map = rte_zmalloc_socket(name, sizeof(*map) + slots * sizeof(map->slots[0]),
+				 RTE_CACHE_LINE_SIZE, socket_id);
 	if (map == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	map->hash = rte_hash_create(&hp);
-	if (map->hash == NULL) {
-		int err = rte_errno;
-
-		rte_free(map);
-		rte_errno = err;
-		return NULL;
-	}
+	map->mask = slots - 1;
+	map->max_addrs = max_addrs;
 	return map;
 }
 
 void
 aves_addr_map_free(struct aves_addr_map *map)
 {
-	if (map == NULL)
-		return;
-	rte_hash_free(map->hash);
 	rte_free(map);
 }
 
 int
 aves_addr_map_add(struct aves_addr_map *map, uint32_t addr, uint32_t value)
 {
-	int ret;
+	uint32_t i;
 
 	if (map == NULL || value > AVES_ADDR_VALUE_MAX)
 		return -EINVAL;
-	if (rte_hash_lookup(map->hash, &addr) >= 0)
-		return -EEXIST;
-	ret = rte_hash_add_key_data(map->hash, &addr, (void *)(uintptr_t)value);
-	return ret < 0 ? -ENOSPC : 0;
+	for (i = addr_slot_home(map, addr); map->slots[i].value != 0; i = (i + 1) & map->mask)
+		if (map->slots[i].addr == addr)
+			return -EEXIST;
+	if (map->count == map->max_addrs)
+		return -ENOSPC;
+	map->slots[i].addr = addr;
+	map->slots[i].value = ADDR_SLOT_USED | value;
+	map->count++;
+	return 0;
 }
 
 int
 aves_addr_map_lookup(const struct aves_addr_map *map, uint32_t addr, uint32_t *value)
 {
-	void *data;
+	uint32_t i;
 
-	if (rte_hash_lookup_data(map->hash, &addr, &data) < 0)
-		return -ENOENT;
-	*value = (uint32_t)(uintptr_t)data;
-	return 0;
+	/* At most half full: an empty slot always ends the probe. */
+	for (i = addr_slot_home(map, addr); map->slots[i].value != 0; i = (i + 1) & map->mask) {
+		if (map->slots[i].addr == addr) {
+			*value = map->slots[i].value & ~ADDR_SLOT_USED;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

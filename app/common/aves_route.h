@@ -94,7 +94,7 @@ struct aves_addr_map;
  * @param name       unique per process, 1..31 characters
  * @param max_addrs  1..65536
  * @param socket_id  NUMA socket or SOCKET_ID_ANY
- * @return the map, or NULL with rte_errno set (EINVAL, EEXIST, ENOMEM).
+ * @return the map, or NULL with rte_errno set (EINVAL, ENOMEM).
  * Thread: configuration loading.
  */
 struct aves_addr_map *aves_addr_map_create(const char *name, uint32_t max_addrs, int socket_id);

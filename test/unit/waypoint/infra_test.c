@@ -126,6 +126,35 @@ test_address_map(void **state)
 	assert_int_equal(aves_addr_map_lookup(m, A(192, 0, 2, 2), &v), 0);
 	assert_int_equal(v, AVES_ADDR_VALUE_MAX);
 	assert_int_equal(aves_addr_map_lookup(m, A(192, 0, 2, 3), &v), -ENOENT);
+	/* Full at max_addrs; address 0 and value 0 are ordinary. */
+	assert_int_equal(aves_addr_map_add(m, 0, 0), 0);
+	assert_int_equal(aves_addr_map_add(m, A(192, 0, 2, 4), 4), 0);
+	assert_int_equal(aves_addr_map_add(m, A(192, 0, 2, 5), 5), -ENOSPC);
+	assert_int_equal(aves_addr_map_lookup(m, 0, &v), 0);
+	assert_int_equal(v, 0);
+	aves_addr_map_free(m);
+	aves_addr_map_free(NULL);
+
+	/* A large map against a model: every address added is found with its value, probes
+	 * that collide are resolved, nothing else is found. */
+	m = aves_addr_map_create("infra_map_big", 65536, SOCKET_ID_ANY);
+	assert_non_null(m);
+	for (uint32_t i = 0; i < 65536; i++)
+		assert_int_equal(aves_addr_map_add(m, rte_cpu_to_be_32(0xc6336400u + i * 3),
+						   i & AVES_ADDR_VALUE_MAX), 0);
+	assert_int_equal(aves_addr_map_add(m, A(10, 0, 0, 1), 1), -ENOSPC);
+	for (uint32_t i = 0; i < 3 * 65536; i++) {
+		int r = aves_addr_map_lookup(m, rte_cpu_to_be_32(0xc6336400u + i), &v);
+
+		if (i % 3 == 0) {
+			assert_int_equal(r, 0);
+			assert_int_equal(v, i / 3);
+		} else {
+			assert_int_equal(r, -ENOENT);
+		}
+	}
+	assert_null(aves_addr_map_create("infra_map_bad", 65537, SOCKET_ID_ANY));
+	assert_null(aves_addr_map_create("infra_map_bad", 0, SOCKET_ID_ANY));
 	aves_addr_map_free(m);
 }
 
