@@ -544,65 +544,75 @@ const struct dns_core_io dns_server_io = {
 };
 
 int
-dns_server_run(struct dns_server *srv, const struct dns_server_hooks *hooks)
+dns_server_poll(struct dns_server *srv, const struct dns_server_hooks *hooks, int timeout_ms)
 {
 	struct epoll_event events[EVENTS_PER_WAIT];
+	uint64_t now = dns_now_us(), next, idle;
+	int timeout = timeout_ms, n, i;
 
-	while (!srv->stop) {
-		uint64_t now = dns_now_us(), next, idle;
-		int timeout = -1, n, i;
+	dns_core_run(srv->core, now, dns_wall_ms());
+	idle = tcp_sweep(srv, now);
+	next = dns_core_next_event(srv->core);
+	if (idle < next)
+		next = idle;
+	if (next != UINT64_MAX) {
+		uint64_t ms = next > now ? (next - now + 999) / 1000 : 0;
 
-		dns_core_run(srv->core, now, dns_wall_ms());
-		idle = tcp_sweep(srv, now);
-		next = dns_core_next_event(srv->core);
-		if (idle < next)
-			next = idle;
-		if (next != UINT64_MAX) {
-			uint64_t ms = next > now ? (next - now + 999) / 1000 : 0;
-
+		if (timeout < 0 || ms < (uint64_t)timeout)
 			timeout = ms > INT_MAX ? INT_MAX : (int)ms;
-		}
-		n = epoll_wait(srv->epfd, events, EVENTS_PER_WAIT, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			dns_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
-			return -errno;
-		}
-		for (i = 0; i < n; i++) {
-			uint32_t index = (uint32_t)events[i].data.u64;
-			uint32_t gen = (uint32_t)(events[i].data.u64 >> 32) & 0xffff;
-			struct conn *c;
+	}
+	n = epoll_wait(srv->epfd, events, EVENTS_PER_WAIT, timeout);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		dns_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t index = (uint32_t)events[i].data.u64;
+		uint32_t gen = (uint32_t)(events[i].data.u64 >> 32) & 0xffff;
+		struct conn *c;
 
-			switch ((enum source_kind)(events[i].data.u64 >> 48)) {
-			case SRC_UDP:
-				udp_input(srv, index);
+		switch ((enum source_kind)(events[i].data.u64 >> 48)) {
+		case SRC_UDP:
+			udp_input(srv, index);
+			break;
+		case SRC_TCP_LISTEN:
+			tcp_accept(srv, srv->listeners[index].tcp_fd);
+			break;
+		case SRC_TCP_CONN:
+			c = &srv->conns[index];
+			if (c->fd < 0 || (c->gen & 0xffff) != gen)
 				break;
-			case SRC_TCP_LISTEN:
-				tcp_accept(srv, srv->listeners[index].tcp_fd);
-				break;
-			case SRC_TCP_CONN:
-				c = &srv->conns[index];
-				if (c->fd < 0 || (c->gen & 0xffff) != gen)
-					break;
-				if (events[i].events & (EPOLLERR | EPOLLHUP)) {
-					dns_count(dns_core_stats(srv->core), DNS_CTR_TCP_RESET);
-					conn_close(c);
-				} else if (events[i].events & EPOLLOUT) {
-					if (conn_flush(srv, c))
-						conn_process(srv, c);
-				} else if (events[i].events & EPOLLIN) {
-					conn_read(srv, c);
-				}
-				break;
-			case SRC_CONTROL:
-				control_input(srv);
-				break;
-			case SRC_SIGNAL:
-				signal_input(srv, hooks);
-				break;
+			if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+				dns_count(dns_core_stats(srv->core), DNS_CTR_TCP_RESET);
+				conn_close(c);
+			} else if (events[i].events & EPOLLOUT) {
+				if (conn_flush(srv, c))
+					conn_process(srv, c);
+			} else if (events[i].events & EPOLLIN) {
+				conn_read(srv, c);
 			}
+			break;
+		case SRC_CONTROL:
+			control_input(srv);
+			break;
+		case SRC_SIGNAL:
+			signal_input(srv, hooks);
+			break;
 		}
+	}
+	return n;
+}
+
+int
+dns_server_run(struct dns_server *srv, const struct dns_server_hooks *hooks)
+{
+	while (!srv->stop) {
+		int rc = dns_server_poll(srv, hooks, -1);
+
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -41,10 +41,20 @@ struct dns_server *dns_server_create(const struct dns_config *cfg);
 void dns_server_attach(struct dns_server *srv, struct dns_core *core);
 
 /**
- * Serve until SIGTERM or SIGINT.
+ * Serve until SIGTERM or SIGINT: dns_server_poll() in a loop.
  * @return 0, or a negative errno if the event loop itself failed.
  */
 int dns_server_run(struct dns_server *srv, const struct dns_server_hooks *hooks);
+
+/**
+ * One round of the event loop: the core's due timers, idle TCP connections, then one
+ * epoll_wait() and everything it reported (each UDP or control socket read until empty, at
+ * most 64 datagrams). Lets a driver such as bench/dns_bench.c time the loop round by round.
+ * @param timeout_ms  longest wait for readiness (0: none, -1: until the next timer or event)
+ * @return the number of readiness events handled (0 on timeout or EINTR), or a negative errno
+ *         if epoll_wait() failed.
+ */
+int dns_server_poll(struct dns_server *srv, const struct dns_server_hooks *hooks, int timeout_ms);
 
 /** Close every socket; NULL is a no-op. */
 void dns_server_free(struct dns_server *srv);
