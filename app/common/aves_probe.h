@@ -9,11 +9,18 @@
  * a named stage. Probes sit at stage boundaries, once per burst, except around encapsulation
  * (once per relayed packet: rewrite and encapsulation alternate packet by packet).
  * The accumulators are thread-local and defined by the program that links a probed build
- * (bench/aves_bench.c). Thread: the lcore that runs the stage.
+ * (bench/). Thread: the lcore that runs the stage.
+ *
+ * The probed builds carry one switch besides: tag-off runs, which measure the tunnel paths
+ * without their MAC. The protocol has no untagged mode (docs/PROTOCOL.md §3.3), so the switch
+ * exists only here: in every other build AVES_BENCH_TAG_ON() is the constant true, and the
+ * code it guards (the waypoint's aves_tag_burst() call, the gateway's aves_verify_burst()
+ * call) is the only code there is.
  */
 #ifndef AVES_PROBE_H
 #define AVES_PROBE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /** Stages of a data path, X(enum suffix, name). */
@@ -40,6 +47,9 @@ enum aves_stage {
 extern __thread uint64_t aves_probe_cycles[AVES_STAGE_MAX];
 /** TSC at this thread's previous probe. */
 extern __thread uint64_t aves_probe_last;
+/** Tag-off run on this thread: the waypoint sends its packets with the zeroed tag space
+ *  aves_encap() appended, and the gateway decapsulates them without verifying anything. */
+extern __thread bool aves_bench_tag_off;
 
 /** Start timing: the cycles until the next probe belong to its stage. */
 #define AVES_PROBE_START() (aves_probe_last = rte_rdtsc())
@@ -49,9 +59,12 @@ extern __thread uint64_t aves_probe_last;
 		aves_probe_cycles[AVES_STAGE_##s] += aves_probe_now_ - aves_probe_last; \
 		aves_probe_last = aves_probe_now_; \
 	} while (0)
+/** Whether tunnel packets are tagged and verified (a tag-off run says no). */
+#define AVES_BENCH_TAG_ON() (!aves_bench_tag_off)
 #else
 #define AVES_PROBE_START() do { } while (0)
 #define AVES_PROBE(s) do { } while (0)
+#define AVES_BENCH_TAG_ON() true
 #endif
 
 #endif /* AVES_PROBE_H */

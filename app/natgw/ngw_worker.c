@@ -143,11 +143,13 @@ in_flush(struct ngw_worker *w, uint64_t now)
 
 	if (b->n == 0)
 		return;
+	AVES_PROBE(PARSE);
 	for (i = 0; i < b->n; i++) {
 		ngw_in_key(&b->pkt[i], b->w[i], &keys[i]);
 		kp[i] = &keys[i];
 	}
 	aves_table_lookup_bulk(app->inbound, kp, b->n, ent, &hits);
+	AVES_PROBE(LOOKUP);
 	for (i = 0; i < b->n; i++) {
 		const struct ngw_ref *ref = ent[i];
 		struct ngw_session *s = ref != NULL ? ref->s : NULL;
@@ -167,6 +169,7 @@ in_flush(struct ngw_worker *w, uint64_t now)
 		else
 			ngw_drop(lc, NGW_CTR_NO_SESSION, b->m[i]);
 	}
+	AVES_PROBE(REWRITE);
 	b->n = 0;
 }
 
@@ -246,6 +249,40 @@ parse_whole(struct ngw_worker *w, struct rte_mbuf *m, struct aves_pkt *pkt, bool
 	return m;
 }
 
+#ifdef AVES_BENCH_STAGES
+/*
+ * Tag-off bench runs only (aves_probe.h): what aves_verify_burst() leaves of a packet it
+ * accepts — the inner packet, exactly as long as the outer length says, and W — with none of
+ * its checks, so that a tag-off run shows the whole cost of verification by difference. The
+ * packets come from the bench's own generator; the length check keeps every read inside them.
+ */
+static void
+tun_decap_unverified(struct ngw_tun_batch *b, enum aves_rx_verdict *verdicts,
+		     struct aves_rx_info *info)
+{
+	const uint16_t hdr_off = AVES_TUNNEL_PREPEND_LEN - AVES_TUNNEL_HDR_LEN;
+	uint16_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->m[i];
+		const struct aves_tunnel_hdr *h;
+
+		verdicts[i] = AVES_RX_SHORT;
+		if (!rte_pktmbuf_is_contiguous(m) ||
+		    m->pkt_len < AVES_TUNNEL_OVERHEAD + sizeof(struct rte_ipv4_hdr))
+			continue;
+		h = rte_pktmbuf_mtod_offset(m, const struct aves_tunnel_hdr *, hdr_off);
+		info[i].waypoint = h->waypoint;
+		rte_pktmbuf_adj(m, AVES_TUNNEL_PREPEND_LEN);
+		rte_pktmbuf_trim(m, AVES_TAG_LEN);
+		verdicts[i] = AVES_RX_OK;
+	}
+}
+#else
+/* Every other build verifies: there is no unverified path to take. */
+#define tun_decap_unverified(b, verdicts, info) do { } while (0)
+#endif
+
 static void
 tun_flush(struct ngw_worker *w, uint64_t now)
 {
@@ -265,8 +302,15 @@ tun_flush(struct ngw_worker *w, uint64_t now)
 
 	if (b->n == 0)
 		return;
-	aves_verify_burst(lc->core.auth, app->keys, &filter, &lc->st->tunnel, b->m, b->n, verdicts,
-			  info);
+	AVES_PROBE(PARSE);
+	if (AVES_BENCH_TAG_ON()) {
+		aves_verify_burst(lc->core.auth, app->keys, &filter, &lc->st->tunnel, b->m, b->n,
+				  verdicts, info);
+		AVES_PROBE(TAG);
+	} else {
+		tun_decap_unverified(b, verdicts, info);
+		AVES_PROBE(ENCAP);
+	}
 	for (i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->m[i];
 
@@ -281,6 +325,7 @@ tun_flush(struct ngw_worker *w, uint64_t now)
 			in_flush(w, now);
 		batch_add(&w->in, m, &pkt, b->port[i], info[i].waypoint);
 	}
+	AVES_PROBE(PARSE);
 	b->n = 0;
 }
 
@@ -352,11 +397,13 @@ out_flush(struct ngw_worker *w, uint64_t now)
 
 	if (b->n == 0)
 		return;
+	AVES_PROBE(PARSE);
 	for (i = 0; i < b->n; i++) {
 		ngw_out_key(&b->pkt[i], &keys[i]);
 		kp[i] = &keys[i];
 	}
 	aves_table_lookup_bulk(app->sessions, kp, b->n, ent, &hits);
+	AVES_PROBE(LOOKUP);
 	for (i = 0; i < b->n; i++) {
 		struct ngw_session *s = ent[i];
 
@@ -369,6 +416,7 @@ out_flush(struct ngw_worker *w, uint64_t now)
 		else
 			out_miss(w, b->m[i], &b->pkt[i], b->port[i], now);
 	}
+	AVES_PROBE(REWRITE);
 	b->n = 0;
 }
 
@@ -485,6 +533,7 @@ ngw_worker_process(struct ngw_worker *w, uint16_t port, struct rte_mbuf **pkts, 
 	out_flush(w, now);
 	aves_lcore_punt_flush(&lc->core);
 	aves_tx_flush(&lc->core.tx);
+	AVES_PROBE(TX);
 	return n;
 }
 
