@@ -22,6 +22,7 @@ system_pkgs=(
 	openssh-server socat vsftpd       # sshd, UDP echo, active-mode FTP on the responders
 	python3-scapy tcpdump
 	dpdk-dev                          # dpdk-telemetry.py and dpdk-dumpcap, to watch the appliances
+	dnsperf                           # bench/dnsperf.sh: bound sessions per second
 	clang libclang-rt-14-dev          # libFuzzer harnesses (test/fuzz/)
 	gnuplot-nox                       # bench/run.sh: the cycles-per-stage plot
 )

@@ -30,6 +30,14 @@ if [[ "${1:-}" == --quick ]]; then
 fi
 [[ "${1:-}" == -- ]] && shift
 
+# A fresh machine: the build packages, gnuplot for the plot, dnsperf for dnsperf.sh (quick
+# when everything is there already: it only asks dpkg).
+if [[ $EUID -eq 0 ]]; then
+	install_log=$(mktemp)
+	"$top/.ci/install-deps.sh" --system >"$install_log" 2>&1 ||
+		{ tail -20 "$install_log" >&2; echo "bench/run.sh: installing packages failed" >&2; exit 1; }
+	rm -f "$install_log"
+fi
 if [[ ! -f "$build/build.ninja" ]]; then
 	meson setup "$build" "$top" >"$build.setup.log" 2>&1 ||
 		{ cat "$build.setup.log" >&2; exit 1; }
