@@ -424,6 +424,42 @@ test_echo_and_arp_for_own_addresses(void **state)
 	assert_int_equal(ngt_pending(), 0);
 }
 
+/*
+ * A translated packet's L4 checksum is the end hosts' to check: one sent wrong is translated
+ * like any other (the incremental update keeps it exactly as wrong), both ways; a packet for
+ * the gateway itself is checked and dropped.
+ */
+static void
+test_checksums_end_to_end(void **state)
+{
+	uint8_t frame[NGT_FRAME_MAX], want[NGT_FRAME_MAX];
+	const size_t payload = 14 + 20 + 8;
+	size_t len, want_len;
+
+	(void)state;
+	len = udp(frame, NGT_IN, NGT_HOST, 40000, NGT_X, 53, 30);
+	want_len = as_napt_out(want, frame, 40000);
+	frame[payload + 3] ^= 0x5a;
+	want[payload + 3] ^= 0x5a;
+	expect_through(NGT_IN, frame, len, NGT_OUT, want, want_len);
+	len = udp(frame, NGT_OUT, NGT_X, 53, NGT_R, 40000, 100);
+	want_len = as_napt_in(want, frame, NGT_HOST, 40000);
+	frame[payload + 99] ^= 0x5a;
+	want[payload + 99] ^= 0x5a;
+	expect_through(NGT_OUT, frame, len, NGT_IN, want, want_len);
+	assert_int_equal(ngt_ctr(NGW_CTR_RX_IP_INVALID), 0);
+
+	/* An echo request to R with a wrong ICMP checksum is not answered. */
+	len = echo(frame, NGT_OUT, NGT_X, NGT_R, 8, 0x99, 3);
+	frame[len - 1] ^= 0x5a;
+	ngt_inject(NGT_OUT, frame, len);
+	ngt_run();
+	assert_int_equal(ngt_pending(), 0);
+	assert_int_equal(ngt_ctr(NGW_CTR_ECHO_REPLIED), 0);
+	assert_int_equal(ngt_parse(AVES_PARSE_ICMP_CKSUM), 1);
+	assert_int_equal(ngt_ctr(NGW_CTR_RX_IP_INVALID), 1);
+}
+
 static void
 test_not_forwarded(void **state)
 {
@@ -700,6 +736,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_session_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_and_arp_for_own_addresses, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_checksums_end_to_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts_per_protocol, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_tracking_two_way, setup, teardown),
