@@ -648,7 +648,7 @@ load_waypoints(struct loader *L, unsigned int n_servers, unsigned int n_addrs)
 				       "waypoint address listed twice");
 				continue;
 			}
-			wp->addrs[wp->n_addrs++] = (struct dns_waypoint_addr){a, i, 0};
+			wp->addrs[wp->n_addrs++] = (struct dns_waypoint_addr){.addr = a, .server = i};
 		}
 	}
 }

@@ -19,6 +19,7 @@
 #include "aves_auth.h"
 #include "dns_core.h"
 #include "dns_log.h"
+#include "dns_random.h"
 #include "dns_server.h"
 
 #define DEFAULT_CONFIG "/etc/aves/dns.conf"
@@ -27,6 +28,7 @@
 struct app {
 	const char *path;
 	struct aves_auth_ctx *auth;
+	struct dns_random *rng;
 	struct dns_core *core;
 };
 
@@ -60,8 +62,7 @@ print_config_error(void *arg, const char *message)
 static uint32_t
 random_below(void *arg, uint32_t bound)
 {
-	(void)arg;
-	return arc4random_uniform(bound);
+	return dns_random_uniform(arg, bound);
 }
 
 static void
@@ -167,13 +168,21 @@ main(int argc, char **argv)
 		dns_config_free(cfg);
 		goto out;
 	}
+	/* Before daemon(): its parent exits without drawing, so only the child uses the state. */
+	app.rng = dns_random_create(NULL, NULL);
+	if (app.rng == NULL) {
+		dns_log(LOG_ERR, "getrandom: %s", strerror(errno));
+		dns_config_free(cfg);
+		goto out;
+	}
 	app.core = dns_core_create(cfg, &(struct dns_core_params){
 		.auth = app.auth,
 		.io = &dns_server_io,
 		.io_arg = srv,
 		.wall_us = dns_wall_ms() * 1000,
-		.seed = (uint64_t)arc4random() << 32 | arc4random(),
+		.seed = dns_random_u64(app.rng),
 		.rnd = random_below,
+		.rnd_arg = app.rng,
 	});
 	if (app.core == NULL) {
 		dns_log(LOG_ERR, "cannot allocate the front end's tables: %s", strerror(errno));
@@ -193,6 +202,7 @@ main(int argc, char **argv)
 	dns_log(LOG_INFO, "exiting");
 out:
 	dns_core_free(app.core);
+	dns_random_free(app.rng);
 	dns_server_free(srv);
 	aves_auth_ctx_free(app.auth);
 	return rc;

@@ -111,8 +111,8 @@ struct entry {
 	uint32_t gateway_key;
 	uint64_t give_up_at;
 	uint64_t attempt_deadline; /* UINT64_MAX: no attempt is running */
-	/* No attempt runs: every untried address is in its wait state (the paper serialises
-	 * SETUPs per address), and attempt_deadline is when the first one leaves it. */
+	/* No attempt runs: every untried address is held or in its wait state (the paper
+	 * serialises SETUPs per address), and attempt_deadline is when the first is free. */
 	bool awaiting_waypoint;
 	unsigned int n_attempts;
 	struct attempt attempts[DNS_PENDING_ATTEMPTS_MAX];
@@ -127,6 +127,8 @@ struct dns_pending {
 	struct map by_host;
 	uint64_t next_serial;
 	uint64_t next_event;
+	/* A hold ended early: queries waiting for an address try again at the next run. */
+	bool wake_awaiting;
 	unsigned int count;
 	uint32_t free_head; /* UINT32_MAX: none */
 	struct entry entries[];
@@ -276,7 +278,7 @@ start_attempt(struct dns_pending *p, struct dns_waypoints *wp, struct entry *e, 
 		if (pick < 0) {
 			uint64_t free_at = dns_waypoints_next_usable(wp, now, tried, e->n_attempts);
 
-			/* Hold the query until an address leaves its wait rather than answer
+			/* Hold the query until an address is free rather than answer
 			 * SERVFAIL, which resolvers cache for seconds (RFC 9520). */
 			if (free_at <= now || free_at >= e->give_up_at)
 				return false;
@@ -317,6 +319,11 @@ start_attempt(struct dns_pending *p, struct dns_waypoints *wp, struct entry *e, 
 		e->attempt_deadline = now + p->params.attempt_timeout_us;
 		if (e->attempt_deadline > e->give_up_at)
 			e->attempt_deadline = e->give_up_at;
+		/* The SETUP may start a wait, during which W ignores every other SETUP: another
+		 * lookup sending one meanwhile would only lose an attempt (and, after a few, the
+		 * appliance). Intranet SETUPs start no wait and hold nothing. */
+		if (e->mode == DNS_MODE_DELAYED)
+			dns_waypoints_hold(wp, (unsigned int)pick, a->serial, e->attempt_deadline);
 		if (e->attempt_deadline < p->next_event)
 			p->next_event = e->attempt_deadline;
 		return true;
@@ -410,22 +417,36 @@ find_attempt(struct dns_pending *p, uint64_t serial, uint32_t waypoint, struct a
 	return e;
 }
 
+/*
+ * Any authenticated ACCEPT or REJECT naming one of our addresses, matched to a held query or
+ * not (a late reply after a give-up still says the appliance lives and W now waits).
+ */
+static void
+note_reply(struct dns_pending *p, struct dns_waypoints *wp, const struct attempt *a,
+	   uint64_t serial, uint32_t waypoint, uint32_t wait_ms, uint64_t now)
+{
+	int w = a != NULL && a->wp_gen == wp->generation ? (int)a->addr_index
+							 : dns_waypoints_find(wp, waypoint);
+
+	if (w >= 0 && dns_waypoints_replied(wp, (unsigned int)w, serial, (uint64_t)wait_ms * 1000,
+					    now)) {
+		p->wake_awaiting = true;
+		p->next_event = now;
+	}
+}
+
 bool
 dns_pending_accept(struct dns_pending *p, struct dns_waypoints *wp, uint64_t serial,
 		   uint32_t waypoint, uint32_t wait_ms, uint64_t now)
 {
-	struct attempt *a;
+	struct attempt *a = NULL;
 	struct entry *e = find_attempt(p, serial, waypoint, &a);
 
+	note_reply(p, wp, a, serial, waypoint, wait_ms, now);
 	if (e == NULL)
 		return false;
 	dns_count(p->params.stats, DNS_CTR_SETUP_ACCEPTED);
 	dns_stats_rtt(p->params.stats, now - a->sent);
-	if (a->wp_gen == wp->generation) {
-		dns_waypoints_answered(wp, a->addr_index);
-		if (e->mode == DNS_MODE_DELAYED && wait_ms > 0)
-			dns_waypoints_busy(wp, a->addr_index, now + (uint64_t)wait_ms * 1000);
-	}
 	e->reply[e->rdata_off] = (uint8_t)(waypoint >> 24);
 	e->reply[e->rdata_off + 1] = (uint8_t)(waypoint >> 16);
 	e->reply[e->rdata_off + 2] = (uint8_t)(waypoint >> 8);
@@ -440,17 +461,16 @@ bool
 dns_pending_reject(struct dns_pending *p, struct dns_waypoints *wp, uint64_t serial,
 		   uint32_t waypoint, uint64_t now)
 {
-	struct attempt *a;
+	struct attempt *a = NULL;
 	struct entry *e = find_attempt(p, serial, waypoint, &a);
 	unsigned int i;
 	bool latest, any_open = false;
 
+	note_reply(p, wp, a, serial, waypoint, 0, now);
 	if (e == NULL)
 		return false;
 	dns_count(p->params.stats, DNS_CTR_SETUP_REJECTED);
 	dns_stats_rtt(p->params.stats, now - a->sent);
-	if (a->wp_gen == wp->generation)
-		dns_waypoints_answered(wp, a->addr_index);
 	map_remove(&p->by_serial, map_find(&p->by_serial, serial));
 	a->open = false;
 	latest = a == &e->attempts[e->n_attempts - 1];
@@ -464,14 +484,31 @@ dns_pending_reject(struct dns_pending *p, struct dns_waypoints *wp, uint64_t ser
 	return true;
 }
 
+static void
+count_timeout(struct dns_pending *p, enum dns_timeout_verdict v)
+{
+	switch (v) {
+	case DNS_TIMEOUT_EXCUSED:
+		dns_count(p->params.stats, DNS_CTR_SETUP_TIMEOUT_EXCUSED);
+		break;
+	case DNS_TIMEOUT_COUNTED:
+		break;
+	case DNS_TIMEOUT_MARKED_DOWN:
+		dns_count(p->params.stats, DNS_CTR_WAYPOINT_DOWN);
+		break;
+	}
+}
+
 void
 dns_pending_run(struct dns_pending *p, struct dns_waypoints *wp, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
+	bool wake = p->wake_awaiting;
 	unsigned int i;
 
 	if (now < p->next_event)
 		return;
+	p->wake_awaiting = false;
 	for (i = 0; i < p->params.capacity && p->count > 0; i++) {
 		struct entry *e = &p->entries[i];
 
@@ -481,16 +518,16 @@ dns_pending_run(struct dns_pending *p, struct dns_waypoints *wp, uint64_t now)
 			give_up(p, e);
 			continue;
 		}
-		if (now >= e->attempt_deadline && e->awaiting_waypoint) {
+		if (e->awaiting_waypoint && (wake || now >= e->attempt_deadline)) {
 			start_attempt(p, wp, e, now);
 		} else if (now >= e->attempt_deadline) {
 			struct attempt *a = &e->attempts[e->n_attempts - 1];
 
 			/* The attempt's serial stays open: a late ACCEPT is still welcome. */
 			dns_count(p->params.stats, DNS_CTR_SETUP_TIMEOUT);
-			if (a->wp_gen == wp->generation &&
-			    dns_waypoints_timed_out(wp, a->addr_index, now))
-				dns_count(p->params.stats, DNS_CTR_WAYPOINT_DOWN);
+			if (a->wp_gen == wp->generation)
+				count_timeout(p, dns_waypoints_timed_out(wp, a->addr_index, a->sent,
+									 now));
 			start_attempt(p, wp, e, now);
 		}
 		if (e->give_up_at < next)

@@ -6,7 +6,9 @@
  *
  * Per held query: up to @c max_attempts SETUPs, each to a different waypoint address chosen at
  * random among the usable ones; the next attempt starts on REJECT, on a send error, or when the
- * current attempt has had no reply for @c attempt_timeout. Every attempt's serial stays valid
+ * current attempt has had no reply for @c attempt_timeout. A delayed-binding SETUP holds its
+ * address until its reply or timeout, and an ACCEPT's wait follows (dns_waypoint.h): when no
+ * untried address is free, the query waits for the first that will be, within @c hold_time. Every attempt's serial stays valid
  * until the query is done, so a late ACCEPT for an earlier attempt still answers it. After
  * @c hold_time in total, or when no attempt is left and the last one was rejected, the query is
  * given up: no reply is sent (as in the paper; the requester's retry starts afresh) and the
@@ -140,7 +142,9 @@ enum dns_hold_result dns_pending_hold(struct dns_pending *p, struct dns_waypoint
 				      const struct dns_hold *h, uint64_t now);
 
 /**
- * An authenticated ACCEPT: answer the held query with @p waypoint.
+ * An authenticated ACCEPT: answer the held query with @p waypoint. Whether or not it matches
+ * a held query, it tells the waypoint set that W's appliance answers, ends the hold of
+ * @p serial on W and starts W's wait.
  * @param wait_ms  Twait announced by the waypoint (delayed binding; 0 in intranet mode)
  * @return true if it answered a held query, false if ignored (unknown serial, wrong W).
  */
@@ -148,7 +152,9 @@ bool dns_pending_accept(struct dns_pending *p, struct dns_waypoints *wp, uint64_
 			uint32_t waypoint, uint32_t wait_ms, uint64_t now);
 
 /**
- * An authenticated REJECT: try the next waypoint (if this was the latest attempt).
+ * An authenticated REJECT: try the next waypoint (if this was the latest attempt). Whether or
+ * not it matches a held query, it tells the waypoint set that W's appliance answers and ends
+ * the hold of @p serial on W.
  * @return true if it matched a held query's attempt, false if ignored.
  */
 bool dns_pending_reject(struct dns_pending *p, struct dns_waypoints *wp, uint64_t serial,

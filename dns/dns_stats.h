@@ -49,6 +49,7 @@
 	X("setup", SETUP_ACCEPTED, "accepted")                                          \
 	X("setup", SETUP_REJECTED, "rejected")                                          \
 	X("setup", SETUP_TIMEOUT, "attempt_timeouts")                                   \
+	X("setup", SETUP_TIMEOUT_EXCUSED, "timeouts_excused")                           \
 	X("setup", SETUP_REPLY_UNKNOWN, "reply_unknown_serial")                         \
 	X("setup", SETUP_REPLY_MISMATCH, "reply_wrong_waypoint")                        \
 	X("setup", WAYPOINT_DOWN, "waypoint_marked_down")                               \

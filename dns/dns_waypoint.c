@@ -7,6 +7,18 @@
 
 #include "dns_waypoint.h"
 
+/*
+ * The wait is timed by the waypoint's clock from when it took the SETUP; the ACCEPT arrives
+ * later than that, but the two clocks' rates differ. aves-waypoint converts TSC ticks to
+ * milliseconds by DPDK's nominal TSC rate, which on a 2.45 GHz VM was 0.19 % above the real
+ * one: its clock ran slow, its 2-second wait lasted 2003.7 ms, and SETUPs sent when our copy
+ * of the wait ended were ignored. 1/256 of the wait (0.4 %) plus a millisecond of timer
+ * granularity covers that and NTP's 500 ppm bound, for 9 ms in 2 s; a SETUP lost to an early
+ * end costs its lookup a setup-timeout (700 ms).
+ */
+#define WAIT_GUARD_SHIFT 8
+#define WAIT_GUARD_US 1000
+
 struct dns_waypoints *
 dns_waypoints_create(unsigned int n_servers, unsigned int n_addrs)
 {
@@ -37,18 +49,34 @@ dns_waypoints_free(struct dns_waypoints *wp)
 	free(wp);
 }
 
+/* When address @p w can next be used, ignoring its appliance's health (at least @p now). */
+static uint64_t
+free_at(const struct dns_waypoint_addr *w, uint64_t now)
+{
+	uint64_t t = w->wait_until > w->hold_until ? w->wait_until : w->hold_until;
+
+	return t > now ? t : now;
+}
+
+static bool
+excluded(const struct dns_waypoint_addr *w, const uint32_t *exclude, unsigned int n_exclude)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_exclude; i++)
+		if (exclude[i] == w->addr)
+			return true;
+	return false;
+}
+
 static bool
 usable(const struct dns_waypoints *wp, unsigned int a, uint64_t now, const uint32_t *exclude,
        unsigned int n_exclude)
 {
-	unsigned int i;
+	const struct dns_waypoint_addr *w = &wp->addrs[a];
 
-	if (wp->addrs[a].busy_until > now || wp->servers[wp->addrs[a].server].down_until > now)
-		return false;
-	for (i = 0; i < n_exclude; i++)
-		if (exclude[i] == wp->addrs[a].addr)
-			return false;
-	return true;
+	return free_at(w, now) == now && wp->servers[w->server].down_until <= now &&
+	       !excluded(w, exclude, n_exclude);
 }
 
 uint64_t
@@ -56,19 +84,16 @@ dns_waypoints_next_usable(const struct dns_waypoints *wp, uint64_t now, const ui
 			  unsigned int n_exclude)
 {
 	uint64_t next = UINT64_MAX;
-	unsigned int a, i;
+	unsigned int a;
 
 	for (a = 0; a < wp->n_addrs; a++) {
-		uint64_t t = wp->addrs[a].busy_until > now ? wp->addrs[a].busy_until : now;
-		bool excluded = false;
+		const struct dns_waypoint_addr *w = &wp->addrs[a];
 
-		for (i = 0; i < n_exclude && !excluded; i++)
-			excluded = exclude[i] == wp->addrs[a].addr;
 		/* A server that stopped answering stays out: only a wait is worth waiting for. */
-		if (excluded || wp->servers[wp->addrs[a].server].down_until > now)
+		if (excluded(w, exclude, n_exclude) || wp->servers[w->server].down_until > now)
 			continue;
-		if (t < next)
-			next = t;
+		if (free_at(w, now) < next)
+			next = free_at(w, now);
 	}
 	return next;
 }
@@ -91,29 +116,60 @@ dns_waypoints_pick(const struct dns_waypoints *wp, uint64_t now, const uint32_t 
 	return -1;
 }
 
-void
-dns_waypoints_answered(struct dns_waypoints *wp, unsigned int a)
+int
+dns_waypoints_find(const struct dns_waypoints *wp, uint32_t addr)
 {
-	struct dns_waypoint_server *s = &wp->servers[wp->addrs[a].server];
+	unsigned int a;
+
+	for (a = 0; a < wp->n_addrs; a++)
+		if (wp->addrs[a].addr == addr)
+			return (int)a;
+	return -1;
+}
+
+void
+dns_waypoints_hold(struct dns_waypoints *wp, unsigned int a, uint64_t serial, uint64_t until)
+{
+	wp->addrs[a].hold_serial = serial;
+	wp->addrs[a].hold_until = until;
+}
+
+bool
+dns_waypoints_replied(struct dns_waypoints *wp, unsigned int a, uint64_t serial,
+		      uint64_t wait_us, uint64_t now)
+{
+	struct dns_waypoint_addr *w = &wp->addrs[a];
+	struct dns_waypoint_server *s = &wp->servers[w->server];
+	bool released = false;
 
 	s->fails = 0;
 	s->down_until = 0;
+	s->last_reply = now;
+	/* A reply to another SETUP (a late one, whose hold had lapsed) must not free an address
+	 * a newer SETUP holds: that one may yet start a wait. */
+	if (w->hold_serial == serial && w->hold_until > now) {
+		w->hold_until = 0;
+		released = true;
+	}
+	if (wait_us > 0) {
+		uint64_t until = now + wait_us + (wait_us >> WAIT_GUARD_SHIFT) + WAIT_GUARD_US;
+
+		if (until > w->wait_until)
+			w->wait_until = until;
+	}
+	return released && w->wait_until <= now;
 }
 
-int
-dns_waypoints_timed_out(struct dns_waypoints *wp, unsigned int a, uint64_t now)
+enum dns_timeout_verdict
+dns_waypoints_timed_out(struct dns_waypoints *wp, unsigned int a, uint64_t sent, uint64_t now)
 {
 	struct dns_waypoint_server *s = &wp->servers[wp->addrs[a].server];
 
+	if (s->last_reply > sent)
+		return DNS_TIMEOUT_EXCUSED;
 	if (++s->fails < wp->fail_threshold || s->down_until > now)
-		return 0;
+		return DNS_TIMEOUT_COUNTED;
 	s->down_until = now + wp->down_time_us;
 	s->fails = 0;
-	return 1;
-}
-
-void
-dns_waypoints_busy(struct dns_waypoints *wp, unsigned int a, uint64_t until)
-{
-	wp->addrs[a].busy_until = until;
+	return DNS_TIMEOUT_MARKED_DOWN;
 }

@@ -197,6 +197,52 @@ stats() {
 	awk '/aves-dns: statistics:/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$log"
 }
 
+# ---------------------------------------------------------------- UDP receive buffers
+# rb: the kernel's figure, twice what was set. As root SO_RCVBUFFORCE gets the full 4 MiB
+# whatever net.core.rmem_max says; without CAP_NET_ADMIN SO_RCVBUF is capped at it, and a
+# smaller buffer than asked is logged at NOTICE.
+want=$((4 << 20))
+rmem_max=$(cat /proc/sys/net/core/rmem_max)
+rcvbufs() { # PORT...: the rb of each UDP socket bound to one of the ports
+	local p filter=
+	for p in "$@"; do filter+="${filter:+ or }sport = :$p"; done
+	ss -uamn "( $filter )" | grep -o 'rb[0-9]*' | tr -d rb | tr '\n' ' '
+}
+out=$(rcvbufs "$DNS_PORT" "$CTRL_PORT")
+if [[ "$out" == "$((2 * want)) $((2 * want)) " ]]; then
+	ok "as root, the DNS and control sockets get 4 MiB receive buffers"
+else
+	not_ok "as root, the DNS and control sockets get 4 MiB receive buffers" "rb: $out"
+fi
+refute "as root, no NOTICE about receive buffers" "$(cat "$log")" 'UDP receive buffers'
+sed -e "s/^port = $DNS_PORT;/port = $((DNS_PORT + 1));/" \
+	-e "s/port = $CTRL_PORT; };/port = $((CTRL_PORT + 1)); };/" "$tmp/dns.conf" >"$tmp/capped.conf"
+setpriv --bounding-set -net_admin "$aves_dns" -d -f "$tmp/capped.conf" 2>"$tmp/capped.log" &
+capped_pid=$!
+pids+=("$capped_pid")
+for _ in $(seq 50); do
+	"${DIG[@]}" -p $((DNS_PORT + 1)) +time=1 avesnet.test SOA >/dev/null 2>&1 && break
+	sleep 0.1
+done
+granted=$((rmem_max < want ? rmem_max : want))
+out=$(rcvbufs $((DNS_PORT + 1)) $((CTRL_PORT + 1)))
+kill "$capped_pid"
+wait "$capped_pid" 2>/dev/null
+kept=()
+for p in "${pids[@]}"; do [[ $p == "$capped_pid" ]] || kept+=("$p"); done
+pids=("${kept[@]}")
+if [[ "$out" == "$((2 * granted)) $((2 * granted)) " ]]; then
+	ok "without CAP_NET_ADMIN the buffers are capped at net.core.rmem_max ($rmem_max)"
+else
+	not_ok "without CAP_NET_ADMIN the buffers are capped at net.core.rmem_max ($rmem_max)" "rb: $out"
+fi
+if ((granted < want)); then
+	expect "a capped buffer is logged at NOTICE" "$(cat "$tmp/capped.log")" \
+		"UDP receive buffers: $((granted >> 10)) KiB granted of 4096 KiB asked"
+else
+	refute "a buffer not capped is not logged" "$(cat "$tmp/capped.log")" 'UDP receive buffers'
+fi
+
 # ---------------------------------------------------------------- authoritative answers
 out=$("${DIG[@]}" avesnet.test SOA)
 expect "SOA at the apex, authoritative" "$out" 'status: NOERROR' 'flags: qr aa;' \

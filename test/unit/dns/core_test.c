@@ -5,7 +5,8 @@
  * SETUP with the service key as a waypoint would, answers ACCEPT or REJECT). Covers the SETUP
  * fields in both modes, ACCEPT → the waypoint's address with TTL 0, forged and replayed
  * control messages, registration and its expiry, penalties, per-responder session rate, the
- * error-reply rate, a full pending table, give-up, and reload.
+ * error-reply rate, a full pending table, give-up, reload, and concurrent delayed-binding
+ * lookups (one SETUP per address until its reply).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -303,6 +304,48 @@ test_delayed_binding_setup_and_accept(void **state)
 	assert_int_equal(ntohl(setup_sent(1).body.setup.waypoint), W2);
 }
 
+/*
+ * The bench's collapse: concurrent delayed-binding lookups through the real codec. Each SETUP
+ * holds its address, so none is sent where the waypoint would ignore it; a REJECT frees the
+ * address for a lookup waiting for one; and a silence after the appliance has answered does
+ * not mark it down, even with a threshold of one.
+ */
+static void
+test_concurrent_delayed_lookups(void **state)
+{
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	size_t len;
+	unsigned int i;
+
+	(void)state;
+	start_core("waypoint-fail-threshold = 1;\n");
+	do_register(GATEWAY, 4797);
+	for (i = 0; i < 4; i++)
+		query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + i, (uint16_t)(10 + i),
+		      false);
+	assert_int_equal(io.n_ctrl, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ntohl(setup_sent(i).body.setup.waypoint), W1 + i);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_HELD_WAYPOINT_BUSY], 1);
+
+	advance(3 * MS);
+	reply_ctrl(&service_key, AVES_CTRL_ACCEPT, setup_sent(0).serial, W1, 2000, buf, &len);
+	assert_int_equal(io.n, 1);
+	reply_ctrl(&service_key, AVES_CTRL_REJECT, setup_sent(1).serial, W2, 0, buf, &len);
+	advance(0);
+	assert_int_equal(io.n_ctrl, 4);
+	assert_int_equal(ntohl(setup_sent(3).body.setup.waypoint), W2);
+	assert_int_equal(ntohl(setup_sent(3).body.setup.initiator), RESOLVER + 3);
+	reply_ctrl(&service_key, AVES_CTRL_ACCEPT, setup_sent(3).serial, W2, 2000, buf, &len);
+	assert_int_equal(io.n, 2);
+
+	/* W3 stays silent (a wait another front end started): not the appliance's fault. */
+	advance(697 * MS);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_TIMEOUT], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_TIMEOUT_EXCUSED], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_WAYPOINT_DOWN], 0);
+}
+
 static void
 test_intranet_mode(void **state)
 {
@@ -576,6 +619,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_unregistered_servfail),
 		T(test_delayed_binding_setup_and_accept),
+		T(test_concurrent_delayed_lookups),
 		T(test_intranet_mode),
 		T(test_forged_accepts_ignored),
 		T(test_reject_then_timeout_then_give_up),

@@ -3,7 +3,9 @@
  * Held answers driven by a scripted fake waypoint: the test plays the waypoint, reading the
  * SETUPs the table sends and feeding ACCEPT, REJECT or silence with explicit times. Covers
  * ACCEPT → answer, REJECT → next waypoint, per-attempt timeout → next, the 3-second give-up,
- * late and replayed ACCEPTs, coalescing, the bound on held queries, and waypoint health.
+ * late and replayed ACCEPTs, coalescing, the bound on held queries, waypoint health (and
+ * silence not blamed on an appliance that has replied since), and the hold a delayed-binding
+ * SETUP keeps on its address until its reply or timeout.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,6 +22,8 @@
 #include "dns_pending.h"
 
 #define MS 1000ull
+/* The margin aves-dns adds to an announced wait (dns_waypoint.c): wait/256 + 1 ms. */
+#define GUARD(wait_us) ((wait_us) / 256 + 1 * MS)
 #define W1 0xc0000264u /* 192.0.2.100, appliance 0 */
 #define W2 0xc0000265u /* 192.0.2.101, appliance 0 */
 #define W3 0xc0000266u /* 192.0.2.102, appliance 1 */
@@ -95,9 +99,9 @@ setup(void **state)
 	wp->servers[1].control = (struct sockaddr_in){.sin_family = AF_INET,
 						      .sin_port = htons(4796),
 						      .sin_addr.s_addr = htonl(0xc000020b)};
-	wp->addrs[0] = (struct dns_waypoint_addr){W1, 0, 0};
-	wp->addrs[1] = (struct dns_waypoint_addr){W2, 0, 0};
-	wp->addrs[2] = (struct dns_waypoint_addr){W3, 1, 0};
+	wp->addrs[0] = (struct dns_waypoint_addr){.addr = W1, .server = 0};
+	wp->addrs[1] = (struct dns_waypoint_addr){.addr = W2, .server = 0};
+	wp->addrs[2] = (struct dns_waypoint_addr){.addr = W3, .server = 1};
 	wp->fail_threshold = 2;
 	wp->down_time_us = 10000 * MS;
 	p = dns_pending_create(&(struct dns_pending_params){
@@ -143,11 +147,18 @@ hold_for(uint32_t requester, uint16_t port, uint32_t host)
 }
 
 static void
-start(uint32_t requester, uint32_t host, uint64_t now)
+start_mode(uint32_t requester, uint32_t host, enum dns_setup_mode mode, uint64_t now)
 {
 	struct dns_hold h = hold_for(requester, 5300, host);
 
+	h.mode = mode;
 	assert_int_equal(dns_pending_hold(p, wp, &h, now), DNS_HOLD_STARTED);
+}
+
+static void
+start(uint32_t requester, uint32_t host, uint64_t now)
+{
+	start_mode(requester, host, DNS_MODE_DELAYED, now);
 }
 
 static uint32_t
@@ -328,9 +339,9 @@ test_waits_for_a_free_waypoint(void **state)
 	struct dns_hold h = hold_for(1, 1, 1);
 
 	(void)state;
-	dns_waypoints_busy(wp, 0, 400 * MS);
-	dns_waypoints_busy(wp, 1, 100 * MS);
-	dns_waypoints_busy(wp, 2, 250 * MS);
+	wp->addrs[0].wait_until = 400 * MS;
+	wp->addrs[1].wait_until = 100 * MS;
+	wp->addrs[2].wait_until = 250 * MS;
 	assert_int_equal(dns_pending_hold(p, wp, &h, 0), DNS_HOLD_STARTED);
 	assert_int_equal(dns_pending_count(p), 1);
 	assert_int_equal(fake.n_setups, 0);
@@ -354,9 +365,9 @@ test_no_waypoint(void **state)
 	struct dns_hold h = hold_for(1, 1, 1);
 
 	(void)state;
-	dns_waypoints_busy(wp, 0, 3000 * MS);
-	dns_waypoints_busy(wp, 1, 3000 * MS);
-	dns_waypoints_busy(wp, 2, 5000 * MS);
+	wp->addrs[0].wait_until = 3000 * MS;
+	wp->addrs[1].wait_until = 3000 * MS;
+	wp->addrs[2].wait_until = 5000 * MS;
 	assert_int_equal(dns_pending_hold(p, wp, &h, 0), DNS_HOLD_NO_WAYPOINT);
 	assert_int_equal(dns_pending_count(p), 0);
 	assert_int_equal(fake.n_setups, 0);
@@ -377,6 +388,7 @@ test_send_error_moves_on(void **state)
 	struct dns_hold h = hold_for(1, 1, 1);
 
 	(void)state;
+	h.mode = DNS_MODE_INTRANET; /* holds nothing: the next lookup may use every address */
 	fake.send_errors_left = 1;
 	assert_int_equal(dns_pending_hold(p, wp, &h, 0), DNS_HOLD_STARTED);
 	assert_int_equal(fake.n_setups, 1);
@@ -420,17 +432,18 @@ static void
 test_waypoint_marked_down(void **state)
 {
 	(void)state;
-	start(1, 0, 0);                  /* W1 */
+	/* Intranet lookups: no holds, so each pick is the lowest address of a healthy appliance. */
+	start_mode(1, 0, DNS_MODE_INTRANET, 0); /* W1 */
 	dns_pending_run(p, wp, 700 * MS);  /* W1 timed out: appliance 0 fails once; W2 */
 	assert_int_equal(fake.setups[1].waypoint, W2);
 	dns_pending_run(p, wp, 1400 * MS); /* W2 timed out: twice, appliance 0 is down; W3 */
 	assert_int_equal(fake.setups[2].waypoint, W3);
 	assert_int_equal(stats.c[DNS_CTR_WAYPOINT_DOWN], 1);
 	/* A new lookup skips appliance 0 while it is down ... */
-	start(2, 1, 1500 * MS);
+	start_mode(2, 1, DNS_MODE_INTRANET, 1500 * MS);
 	assert_int_equal(fake.setups[3].waypoint, W3);
 	/* ... and uses it again afterwards. */
-	start(3, 2, 11400 * MS);
+	start_mode(3, 2, DNS_MODE_INTRANET, 11400 * MS);
 	assert_int_equal(fake.setups[4].waypoint, W1);
 	/* Any authenticated reply clears the failure count. */
 	dns_pending_run(p, wp, 12100 * MS); /* W1 timed out once */
@@ -445,16 +458,166 @@ test_wait_state_skipped(void **state)
 {
 	(void)state;
 	start(1, 0, 0);
-	/* Delayed binding: W1 waits 2 s for the initiator and ignores SETUPs meanwhile. */
+	/* Delayed binding: W1 waits 2 s for the initiator and ignores SETUPs meanwhile, and a
+	 * little longer in case the waypoint's clock runs slow. */
 	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL, W1, 2000, 1 * MS));
 	start(2, 1, 10 * MS);
 	assert_int_equal(fake.setups[1].waypoint, W2);
-	start(3, 2, 2001 * MS);
-	assert_int_equal(fake.setups[2].waypoint, W1);
-	/* Intranet mode announces no wait and marks nothing. */
-	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 2, W1, 0, 2002 * MS));
-	start(4, 3, 2003 * MS);
+	start_mode(3, 2, DNS_MODE_INTRANET, 2001 * MS + GUARD(2000 * MS) - 1);
+	assert_int_equal(fake.setups[2].waypoint, W2); /* its hold lapsed at 710 ms */
+	start_mode(4, 3, DNS_MODE_INTRANET, 2001 * MS + GUARD(2000 * MS));
 	assert_int_equal(fake.setups[3].waypoint, W1);
+	/* Intranet mode announces no wait and marks nothing. */
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 3, W1, 0, 2020 * MS));
+	assert_int_equal(wp->addrs[0].wait_until, 2001 * MS + GUARD(2000 * MS));
+	start(5, 1, 2021 * MS);
+	assert_int_equal(fake.setups[4].waypoint, W1);
+}
+
+/*
+ * Concurrent delayed-binding lookups: each SETUP holds its address until its reply, so no two
+ * go to the same W before its ACCEPT (the waypoint would ignore the second, §4.4). Intranet
+ * SETUPs neither hold nor use a held address.
+ */
+static void
+test_delayed_setup_holds_address(void **state)
+{
+	(void)state;
+	start(1, 0, 0);
+	start(2, 1, 0);
+	assert_int_equal(fake.setups[0].waypoint, W1);
+	assert_int_equal(fake.setups[1].waypoint, W2);
+	assert_int_equal(wp->addrs[0].hold_serial, FIRST_SERIAL);
+	assert_int_equal(wp->addrs[0].hold_until, 700 * MS);
+	start_mode(3, 2, DNS_MODE_INTRANET, 0);
+	assert_int_equal(fake.setups[2].waypoint, W3);
+	assert_int_equal(wp->addrs[2].hold_until, 0);
+	/* The ACCEPT turns W1's hold into the wait it announces. */
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL, W1, 2000, 5 * MS));
+	assert_int_equal(wp->addrs[0].hold_until, 0);
+	assert_int_equal(wp->addrs[0].wait_until, 2005 * MS + GUARD(2000 * MS));
+	/* W1 waits, W2 is held: only W3 is left, for either mode. */
+	start_mode(4, 3, DNS_MODE_INTRANET, 6 * MS);
+	assert_int_equal(fake.setups[3].waypoint, W3);
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 2, W3, 0, 7 * MS));
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 3, W3, 0, 7 * MS));
+	start(5, 4, 8 * MS);
+	assert_int_equal(fake.setups[4].waypoint, W3);
+	assert_int_equal(stats.c[DNS_CTR_HELD_WAYPOINT_BUSY], 0);
+}
+
+/*
+ * A REJECT of the holding SETUP frees the address at once, and a lookup waiting for an address
+ * takes it at the next run rather than when the hold would have lapsed.
+ */
+static void
+test_reject_releases_hold(void **state)
+{
+	(void)state;
+	start(1, 0, 0); /* W1 */
+	start(2, 1, 0); /* W2 */
+	start(3, 2, 0); /* W3 */
+	start(4, 3, 0); /* every address held: waits for the first free one */
+	assert_int_equal(fake.n_setups, 3);
+	assert_int_equal(stats.c[DNS_CTR_HELD_WAYPOINT_BUSY], 1);
+	assert_int_equal(dns_pending_next_event(p), 700 * MS);
+	assert_true(dns_pending_reject(p, wp, FIRST_SERIAL + 1, W2, 10 * MS));
+	/* The rejected lookup has no other free address (W1, W3 held): it waits too. */
+	assert_int_equal(fake.n_setups, 3);
+	assert_int_equal(wp->addrs[1].hold_until, 0);
+	assert_int_equal(dns_pending_next_event(p), 10 * MS);
+	dns_pending_run(p, wp, 10 * MS);
+	assert_int_equal(fake.n_setups, 4);
+	assert_int_equal(fake.setups[3].waypoint, W2);
+	assert_int_equal(fake.setups[3].initiator, 4);
+	assert_int_equal(wp->addrs[1].hold_serial, FIRST_SERIAL + 3);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_TIMEOUT], 0);
+	/* A REJECT that leaves a wait (the ACCEPT came first) frees nothing early. */
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 3, W2, 2000, 20 * MS));
+	assert_false(dns_pending_reject(p, wp, FIRST_SERIAL + 3, W2, 21 * MS));
+	assert_int_equal(wp->addrs[1].wait_until, 2020 * MS + GUARD(2000 * MS));
+}
+
+/*
+ * Only the holding SETUP ends a hold early; a timeout lets it lapse; a late ACCEPT for a lapsed
+ * hold starts the wait but leaves the newer SETUP's hold alone.
+ */
+static void
+test_hold_owned_by_serial(void **state)
+{
+	(void)state;
+	start(1, 0, 0); /* W1, serial FIRST */
+	/* A REJECT naming W1 for a serial that never held it (a replayed or stray reply). */
+	assert_false(dns_pending_reject(p, wp, FIRST_SERIAL + 50, W1, 5 * MS));
+	assert_int_equal(stats.c[DNS_CTR_SETUP_REPLY_UNKNOWN], 1);
+	assert_int_equal(wp->addrs[0].hold_until, 700 * MS);
+	start(2, 1, 6 * MS);
+	assert_int_equal(fake.setups[1].waypoint, W2);
+	/* The first SETUP times out: its hold lapses (the lookup moves on to W3). */
+	dns_pending_run(p, wp, 700 * MS);
+	assert_int_equal(fake.setups[2].waypoint, W3);
+	start(3, 2, 701 * MS);
+	assert_int_equal(fake.setups[3].waypoint, W1);
+	assert_int_equal(wp->addrs[0].hold_serial, FIRST_SERIAL + 3);
+	/* The first SETUP's ACCEPT comes late: it answers, W1 is waiting, the hold stays. */
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL, W1, 2000, 750 * MS));
+	assert_int_equal(reply_waypoint(0), W1);
+	assert_int_equal(wp->addrs[0].wait_until, 2750 * MS + GUARD(2000 * MS));
+	assert_int_equal(wp->addrs[0].hold_serial, FIRST_SERIAL + 3);
+	assert_int_equal(wp->addrs[0].hold_until, 1401 * MS);
+}
+
+/*
+ * An unanswered SETUP is not held against an appliance that has replied since it was sent
+ * (a wait state, perhaps another front end's, or one lost datagram); one sent after the
+ * appliance's latest reply still counts.
+ */
+static void
+test_silence_after_reply_excused(void **state)
+{
+	(void)state;
+	start(1, 0, 0);      /* W1, appliance 0 */
+	start(2, 1, 0);      /* W2, appliance 0 */
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 1, W2, 2000, 100 * MS));
+	dns_pending_run(p, wp, 700 * MS);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_TIMEOUT], 1);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_TIMEOUT_EXCUSED], 1);
+	assert_int_equal(wp->servers[0].fails, 0);
+	assert_int_equal(fake.setups[2].waypoint, W3); /* appliance 1 */
+	/* W1's hold lapsed: a new lookup uses it, and nothing is heard from appliance 0 again. */
+	start(3, 2, 800 * MS);
+	assert_int_equal(fake.setups[3].waypoint, W1);
+	dns_pending_run(p, wp, 1400 * MS); /* W3: appliance 1 never answered */
+	assert_int_equal(wp->servers[1].fails, 1);
+	dns_pending_run(p, wp, 1500 * MS); /* W1 again: counted */
+	assert_int_equal(wp->servers[0].fails, 1);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_TIMEOUT_EXCUSED], 1);
+	assert_int_equal(stats.c[DNS_CTR_WAYPOINT_DOWN], 0);
+}
+
+/*
+ * A reply for a query already given up is no answer to anyone, but it is still news: the
+ * appliance is alive (no longer down) and W has started its wait.
+ */
+static void
+test_late_reply_after_give_up(void **state)
+{
+	(void)state;
+	start(1, 0, 0);
+	dns_pending_run(p, wp, 700 * MS);
+	dns_pending_run(p, wp, 1400 * MS); /* W1, W2 unanswered: appliance 0 down */
+	assert_int_equal(stats.c[DNS_CTR_WAYPOINT_DOWN], 1);
+	dns_pending_run(p, wp, 3000 * MS);
+	assert_int_equal(stats.c[DNS_CTR_HELD_GAVE_UP], 1);
+	assert_false(dns_pending_accept(p, wp, FIRST_SERIAL, W1, 2000, 3100 * MS));
+	assert_int_equal(stats.c[DNS_CTR_SETUP_REPLY_UNKNOWN], 1);
+	assert_int_equal(wp->servers[0].down_until, 0);
+	assert_int_equal(wp->servers[0].last_reply, 3100 * MS);
+	assert_int_equal(wp->addrs[0].wait_until, 5100 * MS + GUARD(2000 * MS));
+	start(2, 1, 3200 * MS);
+	assert_int_equal(fake.setups[3].waypoint, W2);
+	/* A reply naming an address nobody serves changes nothing. */
+	assert_false(dns_pending_reject(p, wp, FIRST_SERIAL + 9, 0x01020304, 3300 * MS));
 }
 
 static void
@@ -515,6 +678,11 @@ main(void)
 		T(test_waypoint_marked_down),
 		T(test_wait_state_skipped),
 		T(test_waits_for_a_free_waypoint),
+		T(test_delayed_setup_holds_address),
+		T(test_reject_releases_hold),
+		T(test_hold_owned_by_serial),
+		T(test_silence_after_reply_excused),
+		T(test_late_reply_after_give_up),
 		T(test_random_choice_and_serials),
 		cmocka_unit_test(test_create_validates),
 	};
