@@ -46,7 +46,10 @@ struct aves_clock {
 	uint64_t tsc_per_ms;
 };
 
-/** Set up from rte_get_tsc_hz(). Any thread, after EAL init. */
+/**
+ * Set up with the TSC rate measured against CLOCK_MONOTONIC_RAW (once per process, 25 ms, the
+ * first call; rte_get_tsc_hz() is only the nominal rate). Any thread, after EAL init.
+ */
 void aves_clock_init(struct aves_clock *c);
 
 /** Milliseconds since an arbitrary origin (the TSC's). Any thread; no system call. */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -176,6 +177,31 @@ test_rate_limiter(void **state)
 	for (ok = 0, i = 0; i < 10; i++)
 		ok += aves_ratelimit_take(&rl, 9000000);
 	assert_int_equal(ok, 5);
+}
+
+/*
+ * The appliances' millisecond clock keeps the kernel's pace: over 1.5 s it may differ from
+ * CLOCK_MONOTONIC_RAW by its own granularity, not by the nominal TSC rate's error (0.19 % on the
+ * VM this was found on: 2.9 ms here).
+ */
+static void
+test_clock_rate(void **state)
+{
+	struct aves_clock c;
+	struct timespec a, b, pause = { .tv_sec = 1, .tv_nsec = 500 * 1000 * 1000 };
+	uint64_t ms0, ms1;
+	int64_t mono_ms, drift;
+
+	(void)state;
+	aves_clock_init(&c);
+	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
+	ms0 = aves_clock_ms(&c);
+	nanosleep(&pause, NULL);
+	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
+	ms1 = aves_clock_ms(&c);
+	mono_ms = (int64_t)(b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	drift = (int64_t)(ms1 - ms0) - mono_ms;
+	assert_true(drift >= -2 && drift <= 2);
 }
 
 static void
@@ -580,6 +606,7 @@ main(void)
 		cmocka_unit_test(test_address_map),
 		cmocka_unit_test(test_rate_limiter),
 		cmocka_unit_test(test_idle_backoff),
+		cmocka_unit_test(test_clock_rate),
 		cmocka_unit_test(test_punt_ring_order_and_bound),
 		cmocka_unit_test(test_tx_counts_and_drops),
 		cmocka_unit_test(test_built_packets),
