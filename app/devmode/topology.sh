@@ -10,8 +10,8 @@
 # it by name, including what a killed earlier run left behind. Nothing outside the namespaces
 # is touched except: the state directory $AVES_RUN, /etc/netns/aves-* (per-namespace
 # resolv.conf), /etc/unbound/aves-devmode.conf, DPDK's runtime directories
-# /var/run/dpdk/aves-{wp,gw1,gw2}, and /run/sshd (sshd's privilege-separation directory,
-# created when missing and left in place).
+# /var/run/dpdk/aves-{wp,gw1,gw2} (and aves-{wp,gw1,gw2}-vhost with AVES_ATTACH=virtio), and
+# /run/sshd (sshd's privilege-separation directory, created when missing and left in place).
 #
 # The caller sets AVES_TOP (repository) and may set AVES_BUILD (build directory, default
 # $AVES_TOP/build), AVES_RUN (state, default /run/aves-devmode), AVES_ATTACH (tap or virtio,
@@ -148,7 +148,9 @@ devmode_cleanup() {
 		ip netns delete "$ns" 2>/dev/null
 		rm -rf "/etc/netns/$ns"
 	done
-	rm -rf /var/run/dpdk/aves-wp /var/run/dpdk/aves-gw1 /var/run/dpdk/aves-gw2
+	for ns in wp gw1 gw2; do
+		rm -rf "/var/run/dpdk/aves-$ns" "/var/run/dpdk/aves-$ns-vhost"
+	done
 	rm -f /etc/unbound/aves-devmode.conf
 	if [[ -n "$AVES_RUN" && "$AVES_RUN" == */aves-* ]]; then
 		rm -rf "$AVES_RUN"
@@ -301,8 +303,11 @@ devmode_fill() {
 # ---------------------------------------------------------------- the DPDK appliances
 
 # devmode_eal NS PORTS...: the EAL arguments of the appliance in namespace NS, one device per
-# port name given (its name on the kernel side). net_tap by default; virtio_user with
-# AVES_ATTACH=virtio (docs/DEVMODE.md says what that needs).
+# port name given (its name on the kernel side). net_tap by default. With AVES_ATTACH=virtio a
+# virtio_user device whose vhost-user backend is aves-vhost-tap (devmode_start_vhost_tap),
+# reached through the socket devmode_vhost_socket names; two queue pairs, one per lcore.
+# --no-huge: EAL then backs its memory with a memfd, which the backend maps (vhost-user
+# needs the frontend's memory as file descriptors; anonymous memory could not be shared).
 devmode_eal() {
 	local ns=$1 i=0 ifname
 	shift
@@ -310,10 +315,61 @@ devmode_eal() {
 	for ifname in "$@"; do
 		case $AVES_ATTACH in
 		tap) DEVMODE_EAL+=(--vdev "net_tap$i,iface=$ifname") ;;
-		virtio) DEVMODE_EAL+=(--vdev "virtio_user$i,path=/dev/vhost-net,queues=2,queue_size=256,iface=$ifname") ;;
+		virtio) DEVMODE_EAL+=(--vdev "virtio_user$i,path=$(devmode_vhost_socket "$ifname"),queues=2,queue_size=256") ;;
 		esac
 		i=$((i + 1))
 	done
+}
+
+# devmode_attach_text: how the appliances are attached, in words.
+devmode_attach_text() {
+	case $AVES_ATTACH in
+	virtio) echo "virtio_user devices, aves-vhost-tap as their vhost-user backend" ;;
+	*) echo "net_tap devices" ;;
+	esac
+}
+
+# devmode_vhost_socket IFNAME: the vhost-user socket between an appliance's port and the
+# TAP device IFNAME.
+devmode_vhost_socket() {
+	echo "$AVES_RUN/vhost/$1.sock"
+}
+
+# devmode_start_vhost_tap NS PORTS...: with AVES_ATTACH=virtio, aves-vhost-tap in namespace
+# NS, before the appliance: for each port name given, the vhost-user server the appliance's
+# virtio_user port connects to, joined to a TAP device of that name. It does what the
+# kernel's vhost-net would (docs/DEVMODE.md says why it is needed here). Ready when every
+# socket exists (it makes the TAP devices first); they are spliced like net_tap's
+# (devmode_join).
+devmode_start_vhost_tap() {
+	local ns=$1 i=0 ifname sock args=()
+	shift
+	[[ $AVES_ATTACH == virtio ]] || return 0
+	mkdir -p "$AVES_RUN/vhost"
+	args=(--lcores '0@(0,1)' --no-pci --no-huge -m 64 --file-prefix "aves-$ns-vhost"
+		--log-level 'lib.eal:error' --log-level 'lib.vhost.config:warning')
+	for ifname in "$@"; do
+		sock=$(devmode_vhost_socket "$ifname")
+		rm -f "$sock"
+		args+=(--vdev "net_vhost$i,iface=$sock,queues=2" --vdev "net_tap$i,iface=$ifname")
+		i=$((i + 1))
+	done
+	devmode_spawn "vhost-$ns" "$ns" "$AVES_BUILD/app/devmode/aves-vhost-tap" "${args[@]}" \
+		-- --sleep 1000
+	for ifname in "$@"; do
+		sock=$(devmode_vhost_socket "$ifname")
+		devmode_wait 10 devmode_socket_or_gone "vhost-$ns" "$sock"
+		devmode_expect_alive "vhost-$ns" || return 1
+		[[ -S "$sock" ]] ||
+			devmode_fail "aves-vhost-tap made no socket $sock" "$AVES_RUN/log/vhost-$ns.log" ||
+			return 1
+	done
+}
+
+# devmode_socket_or_gone NAME SOCKET: SOCKET exists, or the daemon NAME has exited (no use
+# waiting longer).
+devmode_socket_or_gone() {
+	[[ -S "$2" ]] || ! devmode_alive "$1"
 }
 
 # devmode_conf_for_attach CONF OUT: the configuration with device names for AVES_ATTACH.
@@ -350,6 +406,7 @@ devmode_start_waypoint() {
 	devmode_conf_for_attach "$conf" "$run_conf" || return 1
 	"$AVES_BUILD/app/waypoint/aves-waypoint" --check-config -f "$run_conf" >/dev/null ||
 		devmode_fail "aves-waypoint refused $run_conf (problems above)" || return 1
+	devmode_start_vhost_tap wp aves-wp0 || return 1
 	devmode_eal wp aves-wp0
 	devmode_spawn waypoint wp "$AVES_BUILD/app/waypoint/aves-waypoint" "${DEVMODE_EAL[@]}" \
 		-- -f "$run_conf"
@@ -374,6 +431,7 @@ devmode_start_natgw() {
 	"$AVES_BUILD/app/natgw/aves-natgw" --check-config -f "$run_conf" >/dev/null ||
 		devmode_fail "aves-natgw refused $run_conf (problems above)" || return 1
 	outside=$(sed -n '/side = "outside"/,/address/ s/.*address = "\([0-9.]*\).*/\1/p' "$run_conf")
+	devmode_start_vhost_tap "gw$n" "aves-gw${n}o" "aves-gw${n}i" || return 1
 	devmode_eal "gw$n" "aves-gw${n}o" "aves-gw${n}i"
 	devmode_spawn "natgw$n" "gw$n" "$AVES_BUILD/app/natgw/aves-natgw" "${DEVMODE_EAL[@]}" \
 		-- -f "$run_conf"
@@ -530,6 +588,9 @@ devmode_start_services() {
 
 # ---------------------------------------------------------------- all of it
 
+# The programs development mode runs, as ninja targets (paths in the build directory).
+DEVMODE_PROGRAMS="app/waypoint/aves-waypoint app/natgw/aves-natgw dns/aves-dns app/devmode/aves-vhost-tap"
+
 # devmode_check_prerequisites: root, the programs, the built binaries.
 devmode_check_prerequisites() {
 	local p missing=()
@@ -542,18 +603,14 @@ devmode_check_prerequisites() {
 	((${#missing[@]} == 0)) ||
 		devmode_fail "missing programs: ${missing[*]} (run .ci/install-deps.sh --system)" ||
 		return 1
-	for p in app/waypoint/aves-waypoint app/natgw/aves-natgw dns/aves-dns; do
-		[[ -x "$AVES_BUILD/$p" ]] || missing+=("$AVES_BUILD/$p")
-	done
-	((${#missing[@]} == 0)) || devmode_fail "not built: ${missing[*]}" || return 1
-	if [[ $AVES_ATTACH == virtio && ! -c /dev/vhost-net ]]; then
-		devmode_fail "AVES_ATTACH=virtio needs /dev/vhost-net (the kernel's vhost_net: CONFIG_VHOST_NET, 'modprobe vhost_net'); this kernel has none. Use the default net_tap attachment." ||
-			return 1
-	fi
 	case $AVES_ATTACH in
 	tap | virtio) ;;
 	*) devmode_fail "AVES_ATTACH must be tap or virtio, not '$AVES_ATTACH'" || return 1 ;;
 	esac
+	for p in $DEVMODE_PROGRAMS; do
+		[[ -x "$AVES_BUILD/$p" ]] || missing+=("$AVES_BUILD/$p")
+	done
+	((${#missing[@]} == 0)) || devmode_fail "not built: ${missing[*]}" || return 1
 }
 
 # devmode_up: topology, daemons, services: the whole system, ready to use. Call
