@@ -26,20 +26,29 @@ struct dns_core {
 	struct aves_replay *replay_gateways;
 	struct aves_ctrl_keyset keysets[2];
 	struct aves_ctrl_rx rx;
+	uint64_t now;     /* of the call in progress */
 	uint64_t wall_ms; /* of the call in progress: the SETUP timestamp */
 	bool replied;     /* the query in progress was answered at once */
 	struct dns_stats stats;
+	/* SETUPs queued for dns_core_flush(), untagged. */
+	unsigned int n_setups;
+	struct aves_ctrl_msg setups[DNS_CORE_SETUP_BURST];
+	struct sockaddr_in setup_to[DNS_CORE_SETUP_BURST];
+	uint8_t setup_wire[DNS_CORE_SETUP_BURST][AVES_CTRL_MAX_LEN];
 	uint8_t out[DNS_MSG_MAX];
 };
 
-static int core_send_setup(void *arg, const struct dns_setup *setup);
+static void send_setups(struct dns_core *core);
+static void core_send_setup(void *arg, const struct dns_setup *setup);
 static void core_reply(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len);
 static void core_abandon(void *arg, const struct dns_client *client);
+static void core_fail(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len);
 
 static const struct dns_pending_ops pending_ops = {
 	.send_setup = core_send_setup,
 	.reply = core_reply,
 	.abandon = core_abandon,
+	.fail = core_fail,
 };
 
 static void
@@ -135,6 +144,8 @@ dns_core_reload(struct dns_core *core, struct dns_config *next)
 
 	if (restart != NULL)
 		return restart;
+	/* SETUPs started under the old configuration leave under it, tagged with its key. */
+	send_setups(core);
 	dns_zone_carry_state(next->zone, core->cfg->zone);
 	/* Host indexes changed: held queries finish, but must not absorb queries for new ones. */
 	dns_pending_forget_hosts(core->pending);
@@ -168,16 +179,73 @@ dns_core_next_event(const struct dns_core *core)
 void
 dns_core_run(struct dns_core *core, uint64_t now, uint64_t wall_ms)
 {
+	core->now = now;
 	core->wall_ms = wall_ms;
 	dns_pending_run(core->pending, core->cfg->waypoints, now);
 }
 
-static int
+/*
+ * Tag the queued SETUPs in one burst, with the service key in force now, and hand them to the
+ * I/O. Those that could not be encoded or sent are reported to the held queries, which carry
+ * on at their next run (dns_pending_unsent() starts nothing itself, so this may run in the
+ * middle of a query or a run when the queue fills).
+ */
+static void
+send_setups(struct dns_core *core)
+{
+	const struct aves_key *keys[DNS_CORE_SETUP_BURST];
+	struct dns_ctrl_out out[DNS_CORE_SETUP_BURST];
+	uint64_t serials[DNS_CORE_SETUP_BURST];
+	int lens[DNS_CORE_SETUP_BURST];
+	unsigned int i, n = core->n_setups, m = 0;
+
+	if (n == 0)
+		return;
+	core->n_setups = 0;
+	for (i = 0; i < n; i++)
+		keys[i] = &core->cfg->service_send_key;
+	aves_ctrl_encode_burst(core->auth, keys, core->setups, n, core->setup_wire, lens);
+	for (i = 0; i < n; i++) {
+		if (lens[i] < 0) {
+			dns_pending_unsent(core->pending, core->cfg->waypoints, core->setups[i].serial,
+					   core->now);
+			continue;
+		}
+		out[m] = (struct dns_ctrl_out){core->setup_to[i], core->setup_wire[i],
+					       (size_t)lens[i], 0};
+		serials[m++] = core->setups[i].serial;
+	}
+	if (m > 0)
+		core->io.send_control(core->io_arg, out, m);
+	for (i = 0; i < m; i++) {
+		if (out[i].error == 0)
+			dns_count(&core->stats, DNS_CTR_SETUP_SENT);
+		else
+			dns_pending_unsent(core->pending, core->cfg->waypoints, serials[i], core->now);
+	}
+}
+
+void
+dns_core_flush(struct dns_core *core, uint64_t now, uint64_t wall_ms)
+{
+	core->now = now;
+	core->wall_ms = wall_ms;
+	/* The run starts the next attempts of SETUPs that could not be sent; those go out too. */
+	do {
+		send_setups(core);
+		dns_pending_run(core->pending, core->cfg->waypoints, now);
+	} while (core->n_setups > 0);
+}
+
+static void
 core_send_setup(void *arg, const struct dns_setup *setup)
 {
 	struct dns_core *core = arg;
-	uint8_t buf[AVES_CTRL_MAX_LEN];
-	struct aves_ctrl_msg msg = {
+
+	if (core->n_setups == DNS_CORE_SETUP_BURST)
+		send_setups(core);
+	core->setup_to[core->n_setups] = *setup->to;
+	core->setups[core->n_setups++] = (struct aves_ctrl_msg){
 		.type = AVES_CTRL_SETUP,
 		.origin = htonl(core->cfg->control_addr),
 		.serial = setup->serial,
@@ -192,11 +260,6 @@ core_send_setup(void *arg, const struct dns_setup *setup)
 			.gw_key_id = setup->gateway_key,
 		},
 	};
-	int n = aves_ctrl_encode(core->auth, &core->cfg->service_send_key, &msg, buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	return core->io.send_control(core->io_arg, setup->to, buf, (size_t)n);
 }
 
 static void
@@ -305,6 +368,22 @@ servfail(struct dns_core *core, const struct dns_client *client, struct dns_repl
 	respond(core, client, r, now);
 }
 
+/* The SERVFAIL dns_pending_hold() would have caused, had it known that no SETUP would leave. */
+static void
+core_fail(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len)
+{
+	struct dns_core *core = arg;
+	struct dns_reply r;
+
+	memcpy(core->out, msg, len);
+	dns_query_describe_held(core->out, len, &r);
+	if (r.question_end == 0) {
+		core->io.abandon(core->io_arg, client); /* never: a held reply has its question */
+		return;
+	}
+	servfail(core, client, &r, DNS_CTR_SERVFAIL_NO_WAYPOINT, core->now);
+}
+
 /* Returns true when the query is now held (or coalesced with a held twin). */
 static bool
 hold(struct dns_core *core, const struct dns_client *client, struct dns_reply *r, uint64_t now)
@@ -359,6 +438,7 @@ dns_core_query(struct dns_core *core, const uint8_t *msg, size_t len,
 {
 	struct dns_reply r;
 
+	core->now = now;
 	core->wall_ms = wall_ms;
 	core->replied = false;
 	if (dns_penalty_active(core->penalty, client->addr, now)) {
@@ -415,42 +495,68 @@ on_register(struct dns_core *core, const struct aves_ctrl_msg *msg, uint64_t now
 	dns_count(&core->stats, DNS_CTR_REGISTER_OK);
 }
 
-void
-dns_core_control(struct dns_core *core, const uint8_t *buf, size_t len, uint64_t now,
-		 uint64_t wall_ms)
+/* Act on one verified (or refused) control message. */
+static void
+control_apply(struct dns_core *core, enum aves_ctrl_verdict v, const struct aves_ctrl_msg *msg,
+	      uint64_t now)
 {
 	struct dns_waypoints *wp = core->cfg->waypoints;
-	struct aves_ctrl_msg msg;
-	enum aves_ctrl_verdict v;
 
-	core->wall_ms = wall_ms;
 	dns_count(&core->stats, DNS_CTR_CTRL_RECEIVED);
-	v = aves_ctrl_decode(&core->rx, buf, len, wall_ms, &msg);
 	if (v != AVES_CTRL_RX_OK) {
 		dns_count(&core->stats, DNS_CTR_CTRL_INVALID);
 		if ((unsigned int)v < DNS_CTRL_REASONS_MAX)
 			core->stats.ctrl_reason[v]++;
 		return;
 	}
-	switch (msg.type) {
+	switch (msg->type) {
 	case AVES_CTRL_ACCEPT:
-		dns_pending_accept(core->pending, wp, msg.body.accept.request_serial,
-				   ntohl(msg.body.accept.waypoint), msg.body.accept.wait_ms, now);
+		dns_pending_accept(core->pending, wp, msg->body.accept.request_serial,
+				   ntohl(msg->body.accept.waypoint), msg->body.accept.wait_ms, now);
 		break;
 	case AVES_CTRL_REJECT:
-		if (dns_pending_reject(core->pending, wp, msg.body.reject.request_serial,
-				       ntohl(msg.body.reject.waypoint), now))
-			core->stats.reject_reason[msg.body.reject.reason < 8 ? msg.body.reject.reason
-									     : 0]++;
+		if (dns_pending_reject(core->pending, wp, msg->body.reject.request_serial,
+				       ntohl(msg->body.reject.waypoint), now))
+			core->stats.reject_reason[msg->body.reject.reason < 8 ? msg->body.reject.reason
+									      : 0]++;
 		break;
 	case AVES_CTRL_REGISTER:
-		on_register(core, &msg, now);
+		on_register(core, msg, now);
 		break;
 	default:
 		/* The keysets admit only the three types above. */
 		dns_count(&core->stats, DNS_CTR_CTRL_UNEXPECTED);
 		break;
 	}
+}
+
+void
+dns_core_control_burst(struct dns_core *core, const struct aves_ctrl_dgram *in, unsigned int n,
+		       uint64_t now, uint64_t wall_ms)
+{
+	struct aves_ctrl_msg msgs[AVES_TAG_BURST_MAX];
+	enum aves_ctrl_verdict verdicts[AVES_TAG_BURST_MAX];
+	unsigned int base, chunk, i;
+
+	core->now = now;
+	core->wall_ms = wall_ms;
+	for (base = 0; base < n; base += chunk) {
+		chunk = n - base < AVES_TAG_BURST_MAX ? n - base : AVES_TAG_BURST_MAX;
+		/* Acting on a message changes nothing the verification of the next depends on
+		 * (keys, replay windows, clocks), so verifying them all first is equivalent. */
+		aves_ctrl_decode_burst(&core->rx, in + base, chunk, wall_ms, msgs, verdicts);
+		for (i = 0; i < chunk; i++)
+			control_apply(core, verdicts[i], &msgs[i], now);
+	}
+}
+
+void
+dns_core_control(struct dns_core *core, const uint8_t *buf, size_t len, uint64_t now,
+		 uint64_t wall_ms)
+{
+	const struct aves_ctrl_dgram in = {buf, len};
+
+	dns_core_control_burst(core, &in, 1, now, wall_ms);
 }
 
 static const char *

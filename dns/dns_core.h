@@ -10,6 +10,12 @@
  * (NXDOMAIN: a strike against the requester) → (held answers: gateway registered? coalesce
  * with a held twin, per-responder session rate, SETUP to a waypoint).
  *
+ * SETUPs are not sent by the call that starts them but queued, and tagged in one multi-buffer
+ * burst (aves_ctrl_encode_burst(): a fraction of the cost of one tag at a time) and handed to
+ * io.send_control by dns_core_flush(), which the caller runs once per round of its event loop
+ * and before it waits; a queue that fills (DNS_CORE_SETUP_BURST) is flushed at once. Received
+ * control messages are verified a burst at a time too (dns_core_control_burst()).
+ *
  * Time: @c now is monotonic microseconds; @c wall_ms the wall clock in milliseconds since the
  * Unix epoch (control-message timestamps and freshness). Threads: one.
  */
@@ -22,6 +28,7 @@
 #include <netinet/in.h>
 
 #include "aves_auth.h"
+#include "aves_ctrl.h"
 #include "dns_config.h"
 #include "dns_pending.h"
 #include "dns_query.h"
@@ -36,15 +43,33 @@
 /** Replay windows kept per role (waypoints, gateways): bounded, least recently used evicted. */
 #define DNS_REPLAY_WINDOWS 4096
 
+/** SETUPs tagged in one burst, and most handed to io.send_control at once. */
+#define DNS_CORE_SETUP_BURST AVES_TAG_BURST_MAX
+
+/** A control message to send (dns_core_io.send_control). */
+struct dns_ctrl_out {
+	struct sockaddr_in to;
+	const uint8_t *msg;
+	size_t len;
+	int error; /**< set by send_control: 0 when sent, else a negative errno */
+};
+
 struct dns_core_io {
-	/** Send a DNS reply to a client (UDP datagram, or TCP message without its length). */
+	/**
+	 * Send a DNS reply to a client (UDP datagram, or TCP message without its length), now or
+	 * later in the caller's round: @p msg is valid only during the call.
+	 */
 	void (*send_reply)(void *arg, const struct dns_client *client, const uint8_t *msg,
 			   size_t len);
 	/** A held query will get no reply: a TCP client should be disconnected. */
 	void (*abandon)(void *arg, const struct dns_client *client);
-	/** Send a control message from the control socket: 0 or a negative errno. */
-	int (*send_control)(void *arg, const struct sockaddr_in *to, const uint8_t *msg,
-			    size_t len);
+	/**
+	 * Send @p n (1..DNS_CORE_SETUP_BURST) control messages from the control socket, in this
+	 * order, before returning, and set each one's error: one that fails must not keep the
+	 * others from being sent. The core counts them, and moves the queries of those that
+	 * failed on to their next attempt.
+	 */
+	void (*send_control)(void *arg, struct dns_ctrl_out *out, unsigned int n);
 };
 
 struct dns_core_params {
@@ -70,7 +95,8 @@ void dns_core_free(struct dns_core *core);
 
 /**
  * Replace the configuration, everything or nothing. Gateway registrations and held queries
- * carry over; per-responder rate state starts afresh.
+ * carry over; per-responder rate state starts afresh. SETUPs queued under the old
+ * configuration are sent first, tagged with its key.
  * @return NULL when @p next is now in force (and owned by the core), or the name of a setting
  *         that only a restart can change (@p next stays the caller's).
  */
@@ -88,9 +114,27 @@ const struct dns_config *dns_core_config(const struct dns_core *core);
 enum dns_verdict dns_core_query(struct dns_core *core, const uint8_t *msg, size_t len,
 		    const struct dns_client *client, uint64_t now, uint64_t wall_ms);
 
-/** One datagram received on the control socket. */
+/**
+ * Datagrams received on the control socket, in arrival order: verified a burst at a time
+ * (aves_ctrl_decode_burst(): the same verdicts as one after another, replays within the
+ * burst included), then acted on in that order. Replies and SETUPs that follow are sent as
+ * dns_core_query()'s are.
+ */
+void dns_core_control_burst(struct dns_core *core, const struct aves_ctrl_dgram *in,
+			    unsigned int n, uint64_t now, uint64_t wall_ms);
+
+/** One datagram received on the control socket: dns_core_control_burst() of one. */
 void dns_core_control(struct dns_core *core, const uint8_t *msg, size_t len, uint64_t now,
 		      uint64_t wall_ms);
+
+/**
+ * Send the SETUPs queued since the last flush: tag them in one burst and hand them to
+ * io.send_control. A SETUP that could not be sent is counted as a send error and its query
+ * moves on at once (another address, whose SETUP this call sends too; a query none of whose
+ * SETUPs could be sent is answered SERVFAIL, as when no waypoint is usable). Run it at the end
+ * of every round of the event loop and before waiting.
+ */
+void dns_core_flush(struct dns_core *core, uint64_t now, uint64_t wall_ms);
 
 /** Attempt timeouts and give-ups due now. */
 void dns_core_run(struct dns_core *core, uint64_t now, uint64_t wall_ms);

@@ -114,6 +114,9 @@ struct entry {
 	/* No attempt runs: every untried address is held or in its wait state (the paper
 	 * serialises SETUPs per address), and attempt_deadline is when the first is free. */
 	bool awaiting_waypoint;
+	/* An attempt could not be sent: dns_pending_run() carries on (after_unsent()). */
+	bool unsent;
+	unsigned int n_unsent; /* attempts that could not be sent */
 	unsigned int n_attempts;
 	struct attempt attempts[DNS_PENDING_ATTEMPTS_MAX];
 	uint16_t reply_len;
@@ -129,6 +132,8 @@ struct dns_pending {
 	uint64_t next_event;
 	/* A hold ended early: queries waiting for an address try again at the next run. */
 	bool wake_awaiting;
+	/* dns_pending_unsent() marked an entry since the current or last run began. */
+	bool unsent_marked;
 	unsigned int count;
 	uint32_t free_head; /* UINT32_MAX: none */
 	struct entry entries[];
@@ -150,7 +155,7 @@ dns_pending_create(const struct dns_pending_params *params)
 	    params->max_attempts == 0 || params->max_attempts > DNS_PENDING_ATTEMPTS_MAX ||
 	    params->attempt_timeout_us == 0 || params->hold_time_us == 0 || params->rnd == NULL ||
 	    params->ops == NULL || params->ops->send_setup == NULL || params->ops->reply == NULL ||
-	    params->ops->abandon == NULL || params->stats == NULL) {
+	    params->ops->abandon == NULL || params->ops->fail == NULL || params->stats == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -247,6 +252,17 @@ release(struct dns_pending *p, struct entry *e)
 	p->count--;
 }
 
+static bool
+any_open(const struct entry *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->n_attempts; i++)
+		if (e->attempts[i].open)
+			return true;
+	return false;
+}
+
 static void
 give_up(struct dns_pending *p, struct entry *e)
 {
@@ -256,79 +272,70 @@ give_up(struct dns_pending *p, struct entry *e)
 }
 
 /*
- * Start the next attempt of @p e: a waypoint address not tried yet, a fresh serial. A send error
- * moves on to the next address at once.
+ * Start the next attempt of @p e: a waypoint address not tried yet, a fresh serial. The attempt
+ * is complete before the SETUP is handed over, so that the sender may report it unsent at once.
  * Returns false when no attempt could be started (out of attempts or of usable waypoints).
  */
 static bool
 start_attempt(struct dns_pending *p, struct dns_waypoints *wp, struct entry *e, uint64_t now)
 {
+	uint32_t tried[DNS_PENDING_ATTEMPTS_MAX];
+	struct attempt *a;
+	unsigned int i;
+	int pick;
+
 	e->attempt_deadline = UINT64_MAX;
-	while (e->n_attempts < p->params.max_attempts && now < e->give_up_at) {
-		uint32_t tried[DNS_PENDING_ATTEMPTS_MAX];
-		struct attempt *a;
-		struct dns_setup setup;
-		unsigned int i;
-		int pick;
+	if (e->n_attempts >= p->params.max_attempts || now >= e->give_up_at)
+		return false;
+	for (i = 0; i < e->n_attempts; i++)
+		tried[i] = e->attempts[i].waypoint;
+	pick = dns_waypoints_pick(wp, now, tried, e->n_attempts, p->params.rnd, p->params.rnd_arg);
+	if (pick < 0) {
+		uint64_t free_at = dns_waypoints_next_usable(wp, now, tried, e->n_attempts);
 
-		for (i = 0; i < e->n_attempts; i++)
-			tried[i] = e->attempts[i].waypoint;
-		pick = dns_waypoints_pick(wp, now, tried, e->n_attempts, p->params.rnd,
-					  p->params.rnd_arg);
-		if (pick < 0) {
-			uint64_t free_at = dns_waypoints_next_usable(wp, now, tried, e->n_attempts);
-
-			/* Hold the query until an address is free rather than answer
-			 * SERVFAIL, which resolvers cache for seconds (RFC 9520). */
-			if (free_at <= now || free_at >= e->give_up_at)
-				return false;
-			if (!e->awaiting_waypoint)
-				dns_count(p->params.stats, DNS_CTR_HELD_WAYPOINT_BUSY);
-			e->awaiting_waypoint = true;
-			e->attempt_deadline = free_at;
-			if (free_at < p->next_event)
-				p->next_event = free_at;
-			return true;
-		}
-		e->awaiting_waypoint = false;
-		a = &e->attempts[e->n_attempts++];
-		a->serial = p->next_serial++;
-		a->sent = now;
-		a->waypoint = wp->addrs[pick].addr;
-		a->addr_index = (uint32_t)pick;
-		a->wp_gen = wp->generation;
-		a->open = false;
-		setup = (struct dns_setup){
-			.serial = a->serial,
-			.mode = e->mode,
-			.gateway_port = e->gateway_port,
-			.waypoint = a->waypoint,
-			.initiator = e->client.addr,
-			.gateway = e->gateway,
-			.responder = e->responder,
-			.gateway_key = e->gateway_key,
-			.to = &wp->servers[wp->addrs[pick].server].control,
-		};
-		if (p->params.ops->send_setup(p->params.ops_arg, &setup) != 0) {
-			dns_count(p->params.stats, DNS_CTR_SETUP_SEND_ERROR);
-			continue;
-		}
-		dns_count(p->params.stats, DNS_CTR_SETUP_SENT);
-		map_put(&p->by_serial, a->serial, (uint32_t)(e - p->entries));
-		a->open = true;
-		e->attempt_deadline = now + p->params.attempt_timeout_us;
-		if (e->attempt_deadline > e->give_up_at)
-			e->attempt_deadline = e->give_up_at;
-		/* The SETUP may start a wait, during which W ignores every other SETUP: another
-		 * lookup sending one meanwhile would only lose an attempt (and, after a few, the
-		 * appliance). Intranet SETUPs start no wait and hold nothing. */
-		if (e->mode == DNS_MODE_DELAYED)
-			dns_waypoints_hold(wp, (unsigned int)pick, a->serial, e->attempt_deadline);
-		if (e->attempt_deadline < p->next_event)
-			p->next_event = e->attempt_deadline;
+		/* Hold the query until an address is free rather than answer SERVFAIL, which
+		 * resolvers cache for seconds (RFC 9520). */
+		if (free_at <= now || free_at >= e->give_up_at)
+			return false;
+		if (!e->awaiting_waypoint)
+			dns_count(p->params.stats, DNS_CTR_HELD_WAYPOINT_BUSY);
+		e->awaiting_waypoint = true;
+		e->attempt_deadline = free_at;
+		if (free_at < p->next_event)
+			p->next_event = free_at;
 		return true;
 	}
-	return false;
+	e->awaiting_waypoint = false;
+	a = &e->attempts[e->n_attempts++];
+	a->serial = p->next_serial++;
+	a->sent = now;
+	a->waypoint = wp->addrs[pick].addr;
+	a->addr_index = (uint32_t)pick;
+	a->wp_gen = wp->generation;
+	map_put(&p->by_serial, a->serial, (uint32_t)(e - p->entries));
+	a->open = true;
+	e->attempt_deadline = now + p->params.attempt_timeout_us;
+	if (e->attempt_deadline > e->give_up_at)
+		e->attempt_deadline = e->give_up_at;
+	/* The SETUP may start a wait, during which W ignores every other SETUP: another lookup
+	 * sending one meanwhile would only lose an attempt (and, after a few, the appliance).
+	 * Intranet SETUPs start no wait and hold nothing. */
+	if (e->mode == DNS_MODE_DELAYED)
+		dns_waypoints_hold(wp, (unsigned int)pick, a->serial, e->attempt_deadline);
+	if (e->attempt_deadline < p->next_event)
+		p->next_event = e->attempt_deadline;
+	p->params.ops->send_setup(p->params.ops_arg, &(struct dns_setup){
+		.serial = a->serial,
+		.mode = e->mode,
+		.gateway_port = e->gateway_port,
+		.waypoint = a->waypoint,
+		.initiator = e->client.addr,
+		.gateway = e->gateway,
+		.responder = e->responder,
+		.gateway_key = e->gateway_key,
+		.to = &wp->servers[wp->addrs[pick].server].control,
+	});
+	return true;
 }
 
 static void
@@ -463,8 +470,7 @@ dns_pending_reject(struct dns_pending *p, struct dns_waypoints *wp, uint64_t ser
 {
 	struct attempt *a = NULL;
 	struct entry *e = find_attempt(p, serial, waypoint, &a);
-	unsigned int i;
-	bool latest, any_open = false;
+	bool latest;
 
 	note_reply(p, wp, a, serial, waypoint, 0, now);
 	if (e == NULL)
@@ -476,11 +482,61 @@ dns_pending_reject(struct dns_pending *p, struct dns_waypoints *wp, uint64_t ser
 	latest = a == &e->attempts[e->n_attempts - 1];
 	if (latest && start_attempt(p, wp, e, now))
 		return true;
-	for (i = 0; i < e->n_attempts; i++)
-		any_open |= e->attempts[i].open;
 	/* Nothing left to wait for: every attempt was rejected or none could be sent. */
-	if (!any_open)
+	if (!any_open(e))
 		give_up(p, e);
+	return true;
+}
+
+void
+dns_pending_unsent(struct dns_pending *p, struct dns_waypoints *wp, uint64_t serial, uint64_t now)
+{
+	struct map_slot *s = map_find(&p->by_serial, serial);
+	struct attempt *a;
+	struct entry *e;
+	unsigned int i;
+
+	if (s == NULL)
+		return;
+	e = &p->entries[s->value];
+	for (i = 0; i < e->n_attempts && e->attempts[i].serial != serial; i++)
+		;
+	if (i == e->n_attempts)
+		return; /* the map names only entries whose attempt has the serial */
+	map_remove(&p->by_serial, s);
+	a = &e->attempts[i];
+	a->open = false;
+	dns_count(p->params.stats, DNS_CTR_SETUP_SEND_ERROR);
+	if (a->wp_gen == wp->generation && dns_waypoints_unhold(wp, a->addr_index, serial, now))
+		p->wake_awaiting = true;
+	e->unsent = true;
+	e->n_unsent++;
+	p->unsent_marked = true;
+	p->next_event = now;
+}
+
+/*
+ * An attempt of @p e could not be sent. As after a REJECT: the next attempt if it was the
+ * latest (an older one failing changes nothing while the latest runs). When none can start: a
+ * query none of whose SETUPs left gets the error answer dns_pending_hold() would have given,
+ * since the sender reached no waypoint; one with no attempt left open is given up.
+ * Returns false when @p e was released.
+ */
+static bool
+after_unsent(struct dns_pending *p, struct dns_waypoints *wp, struct entry *e, uint64_t now)
+{
+	e->unsent = false;
+	if (e->attempts[e->n_attempts - 1].open || start_attempt(p, wp, e, now))
+		return true;
+	if (e->n_unsent == e->n_attempts) {
+		p->params.ops->fail(p->params.ops_arg, &e->client, e->reply, e->reply_len);
+		release(p, e);
+		return false;
+	}
+	if (!any_open(e)) {
+		give_up(p, e);
+		return false;
+	}
 	return true;
 }
 
@@ -509,6 +565,7 @@ dns_pending_run(struct dns_pending *p, struct dns_waypoints *wp, uint64_t now)
 	if (now < p->next_event)
 		return;
 	p->wake_awaiting = false;
+	p->unsent_marked = false;
 	for (i = 0; i < p->params.capacity && p->count > 0; i++) {
 		struct entry *e = &p->entries[i];
 
@@ -518,7 +575,10 @@ dns_pending_run(struct dns_pending *p, struct dns_waypoints *wp, uint64_t now)
 			give_up(p, e);
 			continue;
 		}
-		if (e->awaiting_waypoint && (wake || now >= e->attempt_deadline)) {
+		if (e->unsent) {
+			if (!after_unsent(p, wp, e, now))
+				continue;
+		} else if (e->awaiting_waypoint && (wake || now >= e->attempt_deadline)) {
 			start_attempt(p, wp, e, now);
 		} else if (now >= e->attempt_deadline) {
 			struct attempt *a = &e->attempts[e->n_attempts - 1];
@@ -535,5 +595,6 @@ dns_pending_run(struct dns_pending *p, struct dns_waypoints *wp, uint64_t now)
 		if (e->attempt_deadline < next)
 			next = e->attempt_deadline;
 	}
-	p->next_event = next;
+	/* A SETUP handed over during this run may have been reported unsent already. */
+	p->next_event = p->unsent_marked || p->wake_awaiting ? now : next;
 }

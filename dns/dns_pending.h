@@ -5,8 +5,9 @@
  * waypoint ACCEPTs the SETUP for it.
  *
  * Per held query: up to @c max_attempts SETUPs, each to a different waypoint address chosen at
- * random among the usable ones; the next attempt starts on REJECT, on a send error, or when the
- * current attempt has had no reply for @c attempt_timeout. A delayed-binding SETUP holds its
+ * random among the usable ones; the next attempt starts on REJECT, on a send error (reported
+ * with dns_pending_unsent(), handled at the next dns_pending_run()), or when the current attempt
+ * has had no reply for @c attempt_timeout. A delayed-binding SETUP holds its
  * address until its reply or timeout, and an ACCEPT's wait follows (dns_waypoint.h): when no
  * untried address is free, the query waits for the first that will be, within @c hold_time. Every attempt's serial stays valid
  * until the query is done, so a late ACCEPT for an earlier attempt still answers it. After
@@ -84,12 +85,22 @@ struct dns_setup {
 };
 
 struct dns_pending_ops {
-	/** Send a SETUP: 0, or a negative errno (the next attempt starts at once). */
-	int (*send_setup)(void *arg, const struct dns_setup *setup);
+	/**
+	 * Send a SETUP, now or later (a sender that batches queues it): the attempt runs from
+	 * this call. One that cannot be sent is reported with dns_pending_unsent(), which may be
+	 * called from within this callback. The sender counts DNS_CTR_SETUP_SENT when it leaves.
+	 */
+	void (*send_setup)(void *arg, const struct dns_setup *setup);
 	/** Send the held reply, now carrying the waypoint address. */
 	void (*reply)(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len);
 	/** The query will get no reply (given up, or replaced by a newer one). */
 	void (*abandon)(void *arg, const struct dns_client *client);
+	/**
+	 * None of the query's SETUPs could be sent and no other waypoint address can be tried:
+	 * answer with an error, as dns_pending_hold() would have (DNS_HOLD_NO_WAYPOINT) had it
+	 * known. @p msg is the held reply, whose address is not filled in.
+	 */
+	void (*fail)(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len);
 };
 
 struct dns_pending_params {
@@ -134,7 +145,7 @@ bool dns_pending_refresh(struct dns_pending *p, const struct dns_hold *h);
 enum dns_hold_result {
 	DNS_HOLD_STARTED,     /**< a SETUP is on its way */
 	DNS_HOLD_FULL,        /**< the table is full */
-	DNS_HOLD_NO_WAYPOINT, /**< no waypoint usable (or every send failed) */
+	DNS_HOLD_NO_WAYPOINT, /**< no waypoint usable */
 };
 
 /** Hold a query and send its first SETUP. */
@@ -160,7 +171,17 @@ bool dns_pending_accept(struct dns_pending *p, struct dns_waypoints *wp, uint64_
 bool dns_pending_reject(struct dns_pending *p, struct dns_waypoints *wp, uint64_t serial,
 			uint32_t waypoint, uint64_t now);
 
-/** Handle every attempt timeout and give-up due at @p now. */
+/**
+ * The SETUP @p serial, handed to send_setup(), could not be sent: counted as a send error; the
+ * address it held is free again; and the next dns_pending_run() (due at once) carries on as
+ * after a REJECT of it: the next attempt if it was the latest, and when no address is left,
+ * ops->fail() if none of the query's SETUPs left, else a give-up once no attempt is open.
+ * Unknown serials are ignored. Safe to call from within send_setup().
+ */
+void dns_pending_unsent(struct dns_pending *p, struct dns_waypoints *wp, uint64_t serial,
+			uint64_t now);
+
+/** Handle every attempt timeout, give-up and unsent SETUP due at @p now. */
 void dns_pending_run(struct dns_pending *p, struct dns_waypoints *wp, uint64_t now);
 
 /** When dns_pending_run() next has something to do (UINT64_MAX: nothing held). */

@@ -58,6 +58,9 @@ set_counts(struct dns_writer *w, uint16_t qd, uint16_t an, uint16_t ns, uint16_t
 	dns_patch_u16(w, 10, ar);
 }
 
+/* The OPT record put_opt() writes: root owner, type, class, TTL, no options. */
+#define OPT_RR_LEN 11
+
 static void
 put_opt(struct dns_writer *w, uint16_t payload, enum dns_rcode rcode, bool do_bit)
 {
@@ -127,6 +130,29 @@ dns_query_error(uint8_t *out, size_t cap, struct dns_reply *r, enum dns_rcode rc
 		break;
 	}
 	return w.len;
+}
+
+void
+dns_query_describe_held(const uint8_t *reply, size_t len, struct dns_reply *r)
+{
+	struct dns_cursor c;
+
+	memset(r, 0, sizeof(*r));
+	r->len = len;
+	dns_cursor_init(&c, reply, len);
+	/* Header, the question (its name written uncompressed), then the A record and OPT. */
+	if (!dns_skip(&c, DNS_HEADER_LEN) || dns_name_read(&c, NULL, NULL) != DNS_MALFORMED_NONE ||
+	    !dns_skip(&c, 4))
+		return;
+	r->question_end = c.off;
+	/* A held reply's only additional record is the OPT, last, without options. */
+	r->edns = (reply[10] << 8 | reply[11]) == 1 && len - c.off >= OPT_RR_LEN;
+	if (r->edns) {
+		size_t opt = len - OPT_RR_LEN;
+
+		r->edns_payload = (uint16_t)(reply[opt + 3] << 8 | reply[opt + 4]);
+		r->edns_do = (reply[opt + 7] << 8 & DNS_EDNS_DO) != 0;
+	}
 }
 
 void

@@ -85,6 +85,17 @@ void dns_query_answer(const struct dns_query_params *qp, const uint8_t *msg, siz
  */
 size_t dns_query_error(uint8_t *out, size_t cap, struct dns_reply *r, enum dns_rcode rcode);
 
+/**
+ * Recover from the bytes of a held reply (verdict HOLD), kept without its description, what
+ * dns_query_error() needs to turn it into an error later: where the question ends, and the
+ * query's EDNS (the held reply carries an OPT exactly when the query had one).
+ * @param reply  the held reply as dns_query_answer() built it
+ * @param len    its length
+ * @param r      out: len, question_end, edns, edns_do, edns_payload (question_end 0 if
+ *               @p reply is not such a reply)
+ */
+void dns_query_describe_held(const uint8_t *reply, size_t len, struct dns_reply *r);
+
 /** Put the waypoint address @p waypoint (host order) into a held reply. */
 void dns_query_set_waypoint(uint8_t *out, const struct dns_reply *r, uint32_t waypoint);
 

@@ -27,7 +27,10 @@ struct dns_server_hooks {
 	void *arg;
 };
 
-/** The I/O callbacks for dns_core_create(), with the server as their argument. */
+/**
+ * The I/O callbacks for dns_core_create(), with the server as their argument: UDP replies are
+ * queued until the end of the round, control messages sent at once (the core batches them).
+ */
 extern const struct dns_core_io dns_server_io;
 
 /**
@@ -47,9 +50,12 @@ void dns_server_attach(struct dns_server *srv, struct dns_core *core);
 int dns_server_run(struct dns_server *srv, const struct dns_server_hooks *hooks);
 
 /**
- * One round of the event loop: the core's due timers, idle TCP connections, then one
- * epoll_wait() and everything it reported (each UDP or control socket read until empty, at
- * most 64 datagrams). Lets a driver such as bench/dns_bench.c time the loop round by round.
+ * One round of the event loop: the core's due timers and idle TCP connections; what they
+ * queued is sent (dns_core_flush()) before one epoll_wait(); then everything it reported, each
+ * ready UDP or control socket read with one recvmmsg() of at most 64 datagrams; and at the end
+ * the round's SETUPs (tagged in one burst) and UDP replies are sent, in order, with sendmmsg().
+ * TCP replies are written at once. Lets a driver such as bench/dns_bench.c time the loop round
+ * by round.
  * @param timeout_ms  longest wait for readiness (0: none, -1: until the next timer or event)
  * @return the number of readiness events handled (0 on timeout or EINTR), or a negative errno
  *         if epoll_wait() failed.

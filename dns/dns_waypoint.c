@@ -160,6 +160,17 @@ dns_waypoints_replied(struct dns_waypoints *wp, unsigned int a, uint64_t serial,
 	return released && w->wait_until <= now;
 }
 
+bool
+dns_waypoints_unhold(struct dns_waypoints *wp, unsigned int a, uint64_t serial, uint64_t now)
+{
+	struct dns_waypoint_addr *w = &wp->addrs[a];
+
+	if (w->hold_serial != serial || w->hold_until <= now)
+		return false;
+	w->hold_until = 0;
+	return w->wait_until <= now;
+}
+
 enum dns_timeout_verdict
 dns_waypoints_timed_out(struct dns_waypoints *wp, unsigned int a, uint64_t sent, uint64_t now)
 {

@@ -104,6 +104,14 @@ void dns_waypoints_hold(struct dns_waypoints *wp, unsigned int a, uint64_t seria
 bool dns_waypoints_replied(struct dns_waypoints *wp, unsigned int a, uint64_t serial,
 			   uint64_t wait_us, uint64_t now);
 
+/**
+ * The delayed-binding SETUP @p serial to address @p a was never sent after all (a sender that
+ * batches learns of its failure later): the hold it took ends, as if it had not been taken.
+ * Says nothing about the appliance's health.
+ * @return true if this made @p a usable now: queries waiting for an address may try again.
+ */
+bool dns_waypoints_unhold(struct dns_waypoints *wp, unsigned int a, uint64_t serial, uint64_t now);
+
 /** What an unanswered SETUP did to its appliance's health. */
 enum dns_timeout_verdict {
 	DNS_TIMEOUT_EXCUSED,     /**< not counted: the appliance replied since it was sent */

@@ -4,7 +4,8 @@
 # System tests of aves-dns with real clients: dig (and kdig) against the server, Debian's
 # unbound as a recursive resolver in front of it (delayed binding), and a scripted fake
 # waypoint and gateway (test/dns/fake_peer.py, Debian's /usr/bin/python3) speaking the
-# control protocol. Everything runs on loopback addresses 127.0.x.y with high ports; every
+# control protocol; bursts of queries and lookups (read, tagged and sent in batches), and a
+# second aves-dns one of whose waypoint appliances cannot be sent to (send errors). Everything runs on loopback addresses 127.0.x.y with high ports; every
 # process started here is stopped, and the temporary directory removed, on success and on
 # failure. Prints TAP lines and ends with "N passed, N failed"; exits non-zero on failure.
 #
@@ -19,6 +20,7 @@ fake="$top/test/dns/fake_peer.py"
 
 DNS_ADDR=127.0.53.1 DNS_PORT=15353 CTRL_PORT=14796
 CLIENT=127.0.0.10   # inside local-prefixes: an intranet initiator
+BURST_NET=127.0.1   # 127.0.1.1-32, inside local-prefixes: initiators of the burst tests
 SCANNER=127.0.0.11  # asks for names that do not exist
 RAW=127.0.0.12      # sends malformed packets
 UNBOUND=127.0.0.20 UNBOUND_PORT=15320 UNBOUND_OUT=127.0.0.21
@@ -131,7 +133,9 @@ subscribers = (
 	{ name = "home2"; keys = ( { id = 102; secret = "fedcba9876543210fedcba9876543210"; } );
 	  hosts = ( { name = "web"; address = "10.0.0.2"; } ); }
 );
-local-prefixes = [ "$CLIENT/32" ];
+local-prefixes = [ "$CLIENT/32", "$BURST_NET.0/24" ];
+# The burst tests ask for 32 sessions per responder at once.
+session-burst = 64;
 # A fake waypoint that is told to ignore SETUPs must not get the appliance marked down for
 # the tests that follow.
 waypoint-fail-threshold = 100;
@@ -184,18 +188,19 @@ for _ in $(seq 50); do
 done
 kill -0 "$dns_pid" 2>/dev/null || die "aves-dns did not start: $(cat "$log")"
 
-# stats: ask for a dump (SIGUSR1) and print it.
-stats() {
+# stats_of PID LOG: ask that aves-dns for a dump (SIGUSR1) and print it.
+stats_of() {
 	local before after
-	before=$(grep -c 'aves-dns: statistics:' "$log")
-	kill -USR1 "$dns_pid"
+	before=$(grep -c 'aves-dns: state:' "$2")
+	kill -USR1 "$1"
 	for _ in $(seq 50); do
-		after=$(grep -c 'aves-dns: state:' "$log")
+		after=$(grep -c 'aves-dns: state:' "$2")
 		((after > before)) && break
 		sleep 0.05
 	done
-	awk '/aves-dns: statistics:/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$log"
+	awk '/aves-dns: statistics:/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$2"
 }
+stats() { stats_of "$dns_pid" "$log"; }
 
 # ---------------------------------------------------------------- UDP receive buffers
 # rb: the kernel's figure, twice what was set. As root SO_RCVBUFFORCE gets the full 4 MiB
@@ -445,6 +450,130 @@ fi
 
 out=$("${DIG[@]}" web.home2.avesnet.test A)
 expect "a subscriber that never registered: SERVFAIL" "$out" 'status: SERVFAIL'
+
+# ---------------------------------------------------------------- bursts
+# burst_queries PORT: 64 queries from one socket at once; their replies, in arrival order.
+burst_queries() {
+	"$py" - "$DNS_ADDR" "$1" <<'EOF'
+import socket, struct, sys
+dst = (sys.argv[1], int(sys.argv[2]))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+def query(qid, qtype):
+    return struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + b"\x07avesnet\x04test\x00" + \
+        struct.pack("!HH", qtype, 1)
+for i in range(64):
+    s.sendto(query(i, (6, 2, 28)[i % 3]), dst)  # SOA, NS, AAAA (NODATA)
+ids = []
+try:
+    while len(ids) < 64:
+        m = s.recv(4096)
+        ids.append(struct.unpack("!H", m[:2])[0] if m[3] & 15 == 0 else -1)
+except socket.timeout:
+    pass
+print("replies %d in order %s" % (len(ids), ids == list(range(64))))
+EOF
+}
+
+# burst_lookups PORT: 64 held lookups at once, for web and ssh from each of 32 intranet
+# initiators; how many got the answer (to the right socket, a waypoint address, TTL 0), and
+# the addresses.
+burst_lookups() {
+	"$py" - "$DNS_ADDR" "$1" "$BURST_NET" <<'EOF'
+import select, socket, struct, sys, time
+dst = (sys.argv[1], int(sys.argv[2]))
+socks = []
+for i in range(32):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("%s.%d" % (sys.argv[3], i + 1), 0))
+    socks.append(s)
+def query(qid, host):
+    return struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + bytes([len(host)]) + host.encode() + \
+        b"\x05home1\x07avesnet\x04test\x00" + struct.pack("!HH", 1, 1)
+for i, s in enumerate(socks):
+    s.sendto(query(2 * i, "web"), dst)
+    s.sendto(query(2 * i + 1, "ssh"), dst)
+answered, ws, deadline = set(), set(), time.time() + 5
+while len(answered) < 64 and time.time() < deadline:
+    ready, _, _ = select.select(socks, [], [], 0.5)
+    for s in ready:
+        m = s.recv(600)
+        qid, an = struct.unpack("!H", m[:2])[0], struct.unpack("!H", m[6:8])[0]
+        ttl = struct.unpack("!I", m[-10:-6])[0]
+        if m[3] & 15 == 0 and an == 1 and ttl == 0 and socks.index(s) == qid // 2:
+            answered.add(qid)
+            ws.add(socket.inet_ntoa(m[-4:]))
+print("answered %d waypoints %s" % (len(answered), " ".join(sorted(ws))))
+EOF
+}
+
+out=$(burst_queries "$DNS_PORT")
+expect "a burst of 64 queries: 64 replies, in the order asked" "$out" '^replies 64 in order True$'
+
+echo accept >"$mode"
+n0=$(wc -l <"$setups")
+out=$(burst_lookups "$DNS_PORT")
+expect "a burst of 64 lookups: every one answered with a waypoint address, TTL 0" "$out" \
+	'^answered 64 waypoints 192\.0\.2\.10[0-3]( 192\.0\.2\.10[0-3])*$'
+new=$(tail -n +$((n0 + 1)) "$setups")
+initiator="\"initiator\": \"${BURST_NET//./\\.}\\.([1-9]|[12][0-9]|3[0-2])\""
+good=$(grep -cE "\"tag_ok\": true, \"mode\": 1, .*$initiator" <<<"$new")
+if [[ $(wc -l <<<"$new") -eq 64 && $good -eq 64 ]]; then
+	ok "their 64 SETUPs (tagged in bursts) verify with Python's HMAC, one per lookup"
+else
+	not_ok "their 64 SETUPs (tagged in bursts) verify with Python's HMAC, one per lookup" "$new"
+fi
+
+# A second aves-dns, with a waypoint appliance that cannot be sent to: its control address is
+# not on loopback, so a datagram from the loopback-bound control socket fails at once
+# (EINVAL). A lookup whose SETUP fails moves on to another address; with only that appliance
+# left, the lookup gets SERVFAIL.
+broken_waypoints='{ address = "192.0.2.250"; port = '"$WAYPOINT_PORT"'; addresses = [ "192.0.2.110", "192.0.2.111" ]; }'
+sed -e "s/^port = $DNS_PORT;/port = $((DNS_PORT + 2));/" \
+	-e "s/port = $CTRL_PORT; };/port = $((CTRL_PORT + 2)); };/" \
+	-e "s/^waypoints = ( /waypoints = ( $broken_waypoints, /" \
+	-e 's/"192.0.2.100", "192.0.2.101", "192.0.2.102", "192.0.2.103"/"192.0.2.100"/' \
+	"$tmp/dns.conf" >"$tmp/broken.conf"
+# shellcheck disable=SC2086 # the wrapper is a command line
+${AVES_DNS_WRAP:-} "$aves_dns" -d -f "$tmp/broken.conf" 2>"$tmp/broken.log" &
+broken_pid=$!
+pids+=("$broken_pid")
+for _ in $(seq 50); do
+	"${DIG[@]}" -p $((DNS_PORT + 2)) +time=1 avesnet.test SOA >/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$py" "$fake" register --to "$DNS_ADDR:$((CTRL_PORT + 2))" --key-id 101 --secret "$GW_SECRET" \
+	--origin "$GW_PUBLIC" --public "$GW_PUBLIC" --tunnel-port 4797
+sleep 0.2
+n0=$(wc -l <"$setups")
+out=$(burst_lookups $((DNS_PORT + 2)))
+n=$(($(wc -l <"$setups") - n0))
+st=$(stats_of "$broken_pid" "$tmp/broken.log")
+expect "SETUPs that cannot be sent are counted, and every lookup is answered via the other appliance" \
+	"$out"$'\n'"$st" '^answered 64 waypoints 192\.0\.2\.100$' 'setup: sent=64 send_errors=[1-9]'
+if ((n == 64)); then
+	ok "one SETUP per lookup reached the waypoint"
+else
+	not_ok "one SETUP per lookup reached the waypoint" "$n SETUPs"$'\n'"$st"
+fi
+sed -i -e "/^waypoints = ( /,/); *\$/c\\waypoints = ( $broken_waypoints );" "$tmp/broken.conf"
+kill -HUP "$broken_pid"
+sleep 0.3
+out=$("${DIG[@]}" -p $((DNS_PORT + 2)) web.home1.avesnet.test A)
+st=$(stats_of "$broken_pid" "$tmp/broken.log")
+expect "no SETUP of a lookup can be sent: SERVFAIL" "$out"$'\n'"$st" 'status: SERVFAIL' \
+	'servfail_no_waypoint=1 ' 'state: held=0 '
+kill "$broken_pid"
+wait "$broken_pid"
+rc=$?
+if [[ $rc -eq 0 ]]; then
+	ok "the second aves-dns ends cleanly (exit 0)"
+else
+	not_ok "the second aves-dns ends cleanly (exit 0)" "rc=$rc"$'\n'"$(tail -20 "$tmp/broken.log")"
+fi
+kept=()
+for p in "${pids[@]}"; do [[ $p == "$broken_pid" ]] || kept+=("$p"); done
+pids=("${kept[@]}")
 
 # ---------------------------------------------------------------- through unbound
 # Debian's AppArmor profile lets unbound read only /etc/unbound/**: the configuration goes

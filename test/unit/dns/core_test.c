@@ -5,8 +5,10 @@
  * SETUP with the service key as a waypoint would, answers ACCEPT or REJECT). Covers the SETUP
  * fields in both modes, ACCEPT → the waypoint's address with TTL 0, forged and replayed
  * control messages, registration and its expiry, penalties, per-responder session rate, the
- * error-reply rate, a full pending table, give-up, reload, and concurrent delayed-binding
- * lookups (one SETUP per address until its reply).
+ * error-reply rate, a full pending table, give-up, reload, concurrent delayed-binding
+ * lookups (one SETUP per address until its reply), and the batching: SETUPs queued until the
+ * flush and tagged in one burst, control messages verified a burst at a time, SETUPs the I/O
+ * could not send.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -43,23 +45,29 @@ static struct aves_ctrl_rx waypoint_rx;
 static struct dns_core *core;
 static uint64_t now, wall, waypoint_serial, gateway_serial;
 
+#define IO_MAX 128
+
 static struct {
-	struct dns_client client[16];
-	uint8_t msg[16][512];
-	size_t len[16];
+	struct dns_client client[IO_MAX];
+	uint8_t msg[IO_MAX][512];
+	size_t len[IO_MAX];
 	unsigned int n;
 	unsigned int abandoned;
-	uint8_t ctrl[16][AVES_CTRL_MAX_LEN];
-	size_t ctrl_len[16];
-	struct sockaddr_in ctrl_to[16];
+	uint8_t ctrl[IO_MAX][AVES_CTRL_MAX_LEN];
+	size_t ctrl_len[IO_MAX];
+	struct sockaddr_in ctrl_to[IO_MAX];
 	unsigned int n_ctrl;
+	unsigned int ctrl_calls;     /* send_control calls */
+	unsigned int ctrl_batch[8];  /* messages in each of the first calls */
+	uint64_t fail_mask;          /* messages (by index among all handed over) that fail */
+	unsigned int n_handed;
 } io;
 
 static void
 io_reply(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len)
 {
 	(void)arg;
-	assert_true(io.n < 16 && len <= 512);
+	assert_true(io.n < IO_MAX && len <= 512);
 	io.client[io.n] = *client;
 	memcpy(io.msg[io.n], msg, len);
 	io.len[io.n++] = len;
@@ -73,15 +81,29 @@ io_abandon(void *arg, const struct dns_client *client)
 	io.abandoned++;
 }
 
-static int
-io_control(void *arg, const struct sockaddr_in *to, const uint8_t *msg, size_t len)
+/* Keeps what was sent; a message whose bit is set in fail_mask fails (and is not kept). */
+static void
+io_control(void *arg, struct dns_ctrl_out *out, unsigned int n)
 {
+	unsigned int i;
+
 	(void)arg;
-	assert_true(io.n_ctrl < 16 && len <= AVES_CTRL_MAX_LEN);
-	memcpy(io.ctrl[io.n_ctrl], msg, len);
-	io.ctrl_len[io.n_ctrl] = len;
-	io.ctrl_to[io.n_ctrl++] = *to;
-	return 0;
+	assert_true(n >= 1 && n <= DNS_CORE_SETUP_BURST);
+	if (io.ctrl_calls < 8)
+		io.ctrl_batch[io.ctrl_calls] = n;
+	io.ctrl_calls++;
+	for (i = 0; i < n; i++) {
+		bool fail = io.n_handed < 64 && (io.fail_mask >> io.n_handed & 1);
+
+		io.n_handed++;
+		out[i].error = fail ? -EPERM : 0;
+		if (fail)
+			continue;
+		assert_true(io.n_ctrl < IO_MAX && out[i].len <= AVES_CTRL_MAX_LEN);
+		memcpy(io.ctrl[io.n_ctrl], out[i].msg, out[i].len);
+		io.ctrl_len[io.n_ctrl] = out[i].len;
+		io.ctrl_to[io.n_ctrl++] = out[i].to;
+	}
 }
 
 static const struct dns_core_io core_io = {io_reply, io_abandon, io_control};
@@ -163,22 +185,42 @@ teardown(void **state)
 	return 0;
 }
 
+/* A round of the server's loop: timers, then what they queued is sent. */
 static void
 advance(uint64_t us)
 {
 	now += us;
 	wall += us / 1000;
 	dns_core_run(core, now, wall);
+	dns_core_flush(core, now, wall);
+}
+
+static size_t
+encode_ctrl(const struct aves_key *key, const struct aves_ctrl_msg *m, uint8_t *buf)
+{
+	int n = aves_ctrl_encode(auth, key, m, buf, AVES_CTRL_MAX_LEN);
+
+	assert_true(n > 0);
+	return (size_t)n;
 }
 
 static void
 send_ctrl(const struct aves_key *key, struct aves_ctrl_msg *m, uint8_t *buf, size_t *len)
 {
-	int n = aves_ctrl_encode(auth, key, m, buf, AVES_CTRL_MAX_LEN);
-
-	assert_true(n > 0);
-	*len = (size_t)n;
+	*len = encode_ctrl(key, m, buf);
 	dns_core_control(core, buf, *len, now, wall);
+	dns_core_flush(core, now, wall);
+}
+
+/* An ACCEPT from the waypoint, encoded but not delivered. */
+static size_t
+make_accept(const struct aves_key *key, uint64_t request, uint32_t w, uint8_t *buf)
+{
+	struct aves_ctrl_msg m = {.type = AVES_CTRL_ACCEPT, .origin = htonl(WAYPOINT_ORIGIN),
+				  .serial = waypoint_serial++, .timestamp_ms = wall,
+				  .body.accept = {request, htonl(w), 0}};
+
+	return encode_ctrl(key, &m, buf);
 }
 
 static void
@@ -207,22 +249,31 @@ reply_ctrl(const struct aves_key *key, uint8_t type, uint64_t request, uint32_t 
 	send_ctrl(key, &m, buf, len);
 }
 
-static void
-query(const char *name, uint16_t qtype, uint32_t from, uint16_t port, bool tcp)
+/* A query, as the server hands one over within a round (nothing is flushed). */
+static enum dns_verdict
+query_in_round(const char *name, uint16_t qtype, uint32_t from, uint16_t port, bool tcp)
 {
 	uint8_t q[512];
 	size_t n = test_query(q, port, DNS_FLAG_RD, name, qtype, 1, TEST_NO_EDNS, 0);
 	struct dns_client c = {.tcp = tcp, .addr = from, .port = port, .local = 0x7f000001};
 
-	dns_core_query(core, q, n, &c, now, wall);
+	return dns_core_query(core, q, n, &c, now, wall);
+}
+
+/* A round with one query. */
+static void
+query(const char *name, uint16_t qtype, uint32_t from, uint16_t port, bool tcp)
+{
+	query_in_round(name, qtype, from, port, tcp);
+	dns_core_flush(core, now, wall);
 }
 
 /* Decode SETUP number @p i as a waypoint would (once: a second decode is a replay). */
 static struct aves_ctrl_msg
 setup_sent(unsigned int i)
 {
-	static struct aves_ctrl_msg decoded[16];
-	static uint8_t bytes[16][AVES_CTRL_MAX_LEN];
+	static struct aves_ctrl_msg decoded[IO_MAX];
+	static uint8_t bytes[IO_MAX][AVES_CTRL_MAX_LEN];
 	enum aves_ctrl_verdict v;
 
 	assert_true(i < io.n_ctrl);
@@ -611,6 +662,224 @@ test_stats_text(void **state)
 	assert_non_null(strstr(text, "\nstate: held=0 penalised=1 gateways_registered=0/1"));
 }
 
+#define INTRANET "local-prefixes = [ \"10.9.0.0/16\" ];\n"
+#define A_HOST(i) (0x0a090001u + (i)) /* intranet requesters */
+
+/* The SETUPs of a round leave together at its flush, tagged in one burst, in query order. */
+static void
+test_setups_flushed_in_one_burst(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	start_core(INTRANET);
+	do_register(GATEWAY, 4797);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(query_in_round(i % 2 ? "x.deep.home1.avesnet.test"
+						      : "web.home1.avesnet.test",
+						DNS_TYPE_A, A_HOST(i), (uint16_t)i, false),
+				 DNS_VERDICT_HOLD);
+	assert_int_equal(io.n_ctrl, 0);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_SENT], 0);
+	dns_core_flush(core, now, wall);
+	assert_int_equal(io.ctrl_calls, 1);
+	assert_int_equal(io.ctrl_batch[0], 3);
+	for (i = 0; i < 3; i++) {
+		struct aves_ctrl_msg m = setup_sent(i);
+
+		assert_int_equal(ntohl(m.body.setup.initiator), A_HOST(i));
+		assert_int_equal(ntohl(m.body.setup.responder), i % 2 ? 0x0a000003 : 0x0a000002);
+		assert_int_equal(m.body.setup.mode, AVES_CTRL_MODE_INTRANET);
+		assert_int_equal(ntohl(io.ctrl_to[i].sin_addr.s_addr), 0xc000020a);
+		if (i > 0)
+			assert_int_equal(m.serial, setup_sent(i - 1).serial + 1);
+	}
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_SENT], 3);
+	/* Nothing queued: a flush hands nothing over. */
+	dns_core_flush(core, now, wall);
+	assert_int_equal(io.ctrl_calls, 1);
+}
+
+/* More SETUPs in a round than one burst holds: the full queue goes at once, the rest at the
+ * flush; none is lost or reordered. */
+static void
+test_setup_queue_fills(void **state)
+{
+	const unsigned int n = DNS_CORE_SETUP_BURST + 6;
+	unsigned int i;
+
+	(void)state;
+	start_core(INTRANET "session-rate = 1000;\nsession-burst = 1000;\n");
+	do_register(GATEWAY, 4797);
+	for (i = 0; i < n; i++)
+		query_in_round("web.home1.avesnet.test", DNS_TYPE_A, A_HOST(i), 1, false);
+	assert_int_equal(io.ctrl_calls, 1);
+	assert_int_equal(io.ctrl_batch[0], DNS_CORE_SETUP_BURST);
+	dns_core_flush(core, now, wall);
+	assert_int_equal(io.ctrl_calls, 2);
+	assert_int_equal(io.ctrl_batch[1], 6);
+	assert_int_equal(io.n_ctrl, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(ntohl(setup_sent(i).body.setup.initiator), A_HOST(i));
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_SENT], n);
+}
+
+/*
+ * One SETUP of a batch fails to send: counted, the others still go, and its query moves on to
+ * another address within the same flush; every lookup is answered.
+ */
+static void
+test_send_error_in_a_batch(void **state)
+{
+	uint8_t buf[AVES_CTRL_MAX_LEN];
+	size_t len;
+	unsigned int i;
+
+	(void)state;
+	start_core(INTRANET);
+	do_register(GATEWAY, 4797);
+	io.fail_mask = 1u << 1;
+	for (i = 0; i < 3; i++)
+		query_in_round("web.home1.avesnet.test", DNS_TYPE_A, A_HOST(i), 1, false);
+	dns_core_flush(core, now, wall);
+	assert_int_equal(io.ctrl_calls, 2);
+	assert_int_equal(io.ctrl_batch[0], 3);
+	assert_int_equal(io.ctrl_batch[1], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_SEND_ERROR], 1);
+	assert_int_equal(dns_core_stats(core)->c[DNS_CTR_SETUP_SENT], 3);
+	/* Intranet SETUPs hold nothing: all go to W1, the retry to W2. */
+	assert_int_equal(ntohl(setup_sent(0).body.setup.initiator), A_HOST(0));
+	assert_int_equal(ntohl(setup_sent(1).body.setup.initiator), A_HOST(2));
+	assert_int_equal(ntohl(setup_sent(2).body.setup.initiator), A_HOST(1));
+	assert_int_equal(ntohl(setup_sent(1).body.setup.waypoint), W1);
+	assert_int_equal(ntohl(setup_sent(2).body.setup.waypoint), W2);
+	for (i = 0; i < 3; i++)
+		reply_ctrl(&service_key, AVES_CTRL_ACCEPT, setup_sent(i).serial,
+			   ntohl(setup_sent(i).body.setup.waypoint), 0, buf, &len);
+	assert_int_equal(io.n, 3);
+	assert_int_equal(io.client[2].addr, A_HOST(1));
+	assert_int_equal(io.msg[2][io.len[2] - 1], 101); /* 192.0.2.101 */
+}
+
+/*
+ * No SETUP of a query can be sent, to any address: SERVFAIL, as when no waypoint is usable,
+ * the question and EDNS (DO bit) echoed, AA cleared; the query is no longer held.
+ */
+static void
+test_every_send_fails(void **state)
+{
+	const uint8_t want[] = {
+		0x42, 0x42, 0x81, 0x02, 0, 1, 0, 0, 0, 0, 0, 1,
+		3, 'w', 'e', 'b', 5, 'h', 'o', 'm', 'e', '1',
+		7, 'a', 'v', 'e', 's', 'n', 'e', 't', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+		0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0,
+	};
+	struct dns_client c = {.addr = RESOLVER, .port = 5353, .local = 0x7f000001};
+	const struct dns_stats *st;
+	char text[8192];
+	uint8_t q[512];
+	size_t n = test_query(q, 0x4242, DNS_FLAG_RD, "web.home1.avesnet.test", DNS_TYPE_A, 1,
+			      4096, DNS_EDNS_DO);
+
+	(void)state;
+	start_core("");
+	do_register(GATEWAY, 4797);
+	st = dns_core_stats(core);
+	io.fail_mask = 0x7;
+	assert_int_equal(dns_core_query(core, q, n, &c, now, wall), DNS_VERDICT_HOLD);
+	dns_core_flush(core, now, wall);
+	assert_int_equal(io.ctrl_calls, 3); /* W1, then W2, then W3, each failing */
+	assert_int_equal(io.n_ctrl, 0);
+	assert_int_equal(st->c[DNS_CTR_SETUP_SEND_ERROR], 3);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(io.client[0].addr, RESOLVER);
+	assert_bytes(io.msg[0], io.len[0], want, sizeof(want));
+	assert_int_equal(st->c[DNS_CTR_SERVFAIL_NO_WAYPOINT], 1);
+	assert_int_equal(st->c[DNS_CTR_REPLY_SERVFAIL], 1);
+	assert_int_equal(st->c[DNS_CTR_HELD_GAVE_UP], 0);
+	dns_core_format_stats(core, now, text, sizeof(text));
+	assert_non_null(strstr(text, "\nstate: held=0 "));
+	/* The addresses are free again: the next lookup's SETUP goes to W1. */
+	query("web.home1.avesnet.test", DNS_TYPE_A, RESOLVER + 1, 9, false);
+	assert_int_equal(ntohl(setup_sent(0).body.setup.waypoint), W1);
+}
+
+/*
+ * Control messages of one read, verified in one burst: the same outcome as one after another,
+ * in arrival order (a replay within the burst is refused, a forgery is dropped, the answers go
+ * out in the order of their ACCEPTs).
+ */
+static void
+test_control_burst(void **state)
+{
+	uint8_t bufs[5][AVES_CTRL_MAX_LEN];
+	struct aves_ctrl_dgram in[5];
+	const struct dns_stats *st;
+	struct aves_ctrl_msg reg = {.type = AVES_CTRL_REGISTER, .origin = htonl(GATEWAY),
+				    .body.reg = {htonl(GATEWAY + 1), 4797}};
+	uint64_t received;
+
+	(void)state;
+	start_core(INTRANET);
+	do_register(GATEWAY, 4797);
+	st = dns_core_stats(core);
+	query("web.home1.avesnet.test", DNS_TYPE_A, A_HOST(0), 1, false);
+	query("x.deep.home1.avesnet.test", DNS_TYPE_A, A_HOST(1), 2, false);
+	in[0] = (struct aves_ctrl_dgram){bufs[0], make_accept(&service_key, setup_sent(1).serial, W1,
+							      bufs[0])};
+	in[1] = in[0];
+	in[2] = (struct aves_ctrl_dgram){bufs[2], make_accept(&stranger_key, setup_sent(0).serial,
+							      W1, bufs[2])};
+	in[3] = (struct aves_ctrl_dgram){bufs[3], make_accept(&service_key, setup_sent(0).serial, W1,
+							      bufs[3])};
+	reg.serial = gateway_serial++;
+	reg.timestamp_ms = wall;
+	in[4] = (struct aves_ctrl_dgram){bufs[4], encode_ctrl(&gateway_key, &reg, bufs[4])};
+	received = st->c[DNS_CTR_CTRL_RECEIVED];
+	dns_core_control_burst(core, in, 5, now, wall);
+	assert_int_equal(st->c[DNS_CTR_CTRL_RECEIVED], received + 5);
+	assert_int_equal(st->ctrl_reason[AVES_CTRL_RX_REPLAY], 1);
+	assert_int_equal(st->ctrl_reason[AVES_CTRL_RX_BAD_TAG], 1);
+	assert_int_equal(st->c[DNS_CTR_CTRL_INVALID], 2);
+	assert_int_equal(io.n, 2);
+	assert_int_equal(io.client[0].addr, A_HOST(1));
+	assert_int_equal(io.client[1].addr, A_HOST(0));
+	assert_int_equal(st->c[DNS_CTR_REGISTER_CHANGED], 1);
+	assert_int_equal(st->c[DNS_CTR_REGISTER_OK], 2);
+	/* A burst of none changes nothing. */
+	dns_core_control_burst(core, in, 0, now, wall);
+	assert_int_equal(st->c[DNS_CTR_CTRL_RECEIVED], received + 5);
+}
+
+/* A reload sends the SETUPs queued before it under the old configuration's key. */
+static void
+test_reload_sends_queued_setups_first(void **state)
+{
+	static const char old_key[] = "{ id = 1; secret = \"0011";
+	struct dns_config *next;
+	char text[4096];
+	char *k;
+
+	(void)state;
+	start_core(INTRANET);
+	do_register(GATEWAY, 4797);
+	query_in_round("web.home1.avesnet.test", DNS_TYPE_A, A_HOST(0), 1, false);
+	assert_int_equal(io.n_ctrl, 0);
+	snprintf(text, sizeof(text), "%s%s", TEST_CONF_BASE, INTRANET);
+	k = strstr(text, old_key);
+	assert_non_null(k);
+	k[7] = '2'; /* the service key's id: 2 from now on */
+	next = test_load_conf(auth, text, NULL, NULL);
+	assert_non_null(next);
+	assert_null(dns_core_reload(core, next));
+	assert_int_equal(io.n_ctrl, 1);
+	assert_int_equal(ntohl(setup_sent(0).body.setup.initiator), A_HOST(0));
+	assert_int_equal(setup_sent(0).key_id, 1);
+	query("web.home1.avesnet.test", DNS_TYPE_A, A_HOST(1), 1, false);
+	assert_int_equal(io.n_ctrl, 2);
+	assert_int_equal(io.ctrl[1][11], 2); /* key id, offset 8, big-endian */
+}
+
 #define T(fn) cmocka_unit_test_teardown(fn, teardown)
 
 int
@@ -631,6 +900,12 @@ main(void)
 		T(test_pending_full),
 		T(test_reload),
 		T(test_stats_text),
+		T(test_setups_flushed_in_one_burst),
+		T(test_setup_queue_fills),
+		T(test_send_error_in_a_batch),
+		T(test_every_send_fails),
+		T(test_control_burst),
+		T(test_reload_sends_queued_setups_first),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -4,8 +4,9 @@
  * SETUPs the table sends and feeding ACCEPT, REJECT or silence with explicit times. Covers
  * ACCEPT → answer, REJECT → next waypoint, per-attempt timeout → next, the 3-second give-up,
  * late and replayed ACCEPTs, coalescing, the bound on held queries, waypoint health (and
- * silence not blamed on an appliance that has replied since), and the hold a delayed-binding
- * SETUP keeps on its address until its reply or timeout.
+ * silence not blamed on an appliance that has replied since), the hold a delayed-binding
+ * SETUP keeps on its address until its reply or timeout, and SETUPs reported unsent (later, as
+ * a batching sender does, or from inside the send callback).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -39,7 +40,15 @@ static struct {
 	unsigned int n_replies;
 	struct dns_client abandoned[8];
 	unsigned int n_abandoned;
+	struct dns_client failed[8];
+	uint8_t failed_reply[8][REPLY_LEN];
+	unsigned int n_failed;
+	/* The next sends that fail: reported by report_unsent(), or at once from the callback. */
 	int send_errors_left;
+	bool report_at_once;
+	uint64_t now;
+	uint64_t unsent[32];
+	unsigned int n_unsent;
 	uint32_t pick;
 } fake;
 
@@ -47,17 +56,22 @@ static struct dns_stats stats;
 static struct dns_waypoints *wp;
 static struct dns_pending *p;
 
-static int
+static void
 fake_send_setup(void *arg, const struct dns_setup *setup)
 {
 	(void)arg;
 	if (fake.send_errors_left > 0) {
 		fake.send_errors_left--;
-		return -ENETUNREACH;
+		if (fake.report_at_once) {
+			dns_pending_unsent(p, wp, setup->serial, fake.now);
+		} else {
+			assert_true(fake.n_unsent < 32);
+			fake.unsent[fake.n_unsent++] = setup->serial;
+		}
+		return;
 	}
 	assert_true(fake.n_setups < 32);
 	fake.setups[fake.n_setups++] = *setup;
-	return 0;
 }
 
 static void
@@ -77,6 +91,16 @@ fake_abandon(void *arg, const struct dns_client *client)
 	fake.abandoned[fake.n_abandoned++] = *client;
 }
 
+static void
+fake_fail(void *arg, const struct dns_client *client, const uint8_t *msg, size_t len)
+{
+	(void)arg;
+	assert_int_equal(len, REPLY_LEN);
+	assert_true(fake.n_failed < 8);
+	fake.failed[fake.n_failed] = *client;
+	memcpy(fake.failed_reply[fake.n_failed++], msg, len);
+}
+
 static uint32_t
 fake_random(void *arg, uint32_t bound)
 {
@@ -84,7 +108,7 @@ fake_random(void *arg, uint32_t bound)
 	return fake.pick < bound ? fake.pick : bound - 1;
 }
 
-static const struct dns_pending_ops ops = {fake_send_setup, fake_reply, fake_abandon};
+static const struct dns_pending_ops ops = {fake_send_setup, fake_reply, fake_abandon, fake_fail};
 
 static int
 setup(void **state)
@@ -382,6 +406,20 @@ test_no_waypoint(void **state)
 	assert_int_equal(dns_pending_hold(p, wp, &h, 3100 * MS), DNS_HOLD_NO_WAYPOINT);
 }
 
+/* Report the SETUPs that failed since the last call, as a batching sender does, and run. */
+static void
+report_unsent(uint64_t now)
+{
+	unsigned int i, n = fake.n_unsent;
+
+	fake.n_unsent = 0;
+	for (i = 0; i < n; i++)
+		dns_pending_unsent(p, wp, fake.unsent[i], now);
+	if (n > 0)
+		assert_int_equal(dns_pending_next_event(p), now); /* carried on at once */
+	dns_pending_run(p, wp, now);
+}
+
 static void
 test_send_error_moves_on(void **state)
 {
@@ -391,14 +429,138 @@ test_send_error_moves_on(void **state)
 	h.mode = DNS_MODE_INTRANET; /* holds nothing: the next lookup may use every address */
 	fake.send_errors_left = 1;
 	assert_int_equal(dns_pending_hold(p, wp, &h, 0), DNS_HOLD_STARTED);
+	assert_int_equal(fake.n_setups, 0);
+	report_unsent(1 * MS);
 	assert_int_equal(fake.n_setups, 1);
 	assert_int_equal(fake.setups[0].waypoint, W2);
+	assert_int_equal(fake.setups[0].serial, FIRST_SERIAL + 1);
 	assert_int_equal(stats.c[DNS_CTR_SETUP_SEND_ERROR], 1);
-	/* Every send failing: no attempt started, nothing held. */
+	/* The unsent serial is closed; the second attempt's timeout runs from its start. */
+	assert_false(dns_pending_accept(p, wp, FIRST_SERIAL, W1, 0, 2 * MS));
+	assert_int_equal(stats.c[DNS_CTR_SETUP_REPLY_UNKNOWN], 1);
+	assert_int_equal(dns_pending_next_event(p), 701 * MS);
+	/* A send error is no timeout and says nothing about the appliance. */
+	assert_int_equal(wp->servers[0].fails, 0);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_TIMEOUT], 0);
+	/* Every send failing: the error answer (as dns_pending_hold() finding no waypoint),
+	 * nothing held, nothing given up. */
 	fake.send_errors_left = 3;
-	h = hold_for(2, 1, 2);
-	assert_int_equal(dns_pending_hold(p, wp, &h, 0), DNS_HOLD_NO_WAYPOINT);
+	h = hold_for(2, 7, 2);
+	assert_int_equal(dns_pending_hold(p, wp, &h, 3 * MS), DNS_HOLD_STARTED);
+	report_unsent(3 * MS);
+	assert_int_equal(fake.n_failed, 0);
+	report_unsent(3 * MS);
+	report_unsent(3 * MS);
+	assert_int_equal(fake.n_failed, 1);
+	assert_int_equal(fake.failed[0].addr, 2);
+	assert_int_equal(fake.failed[0].port, 7);
+	assert_memory_equal(fake.failed_reply[0], reply_template, REPLY_LEN);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_SEND_ERROR], 4);
 	assert_int_equal(dns_pending_count(p), 1);
+	assert_int_equal(fake.n_abandoned, 0);
+	assert_int_equal(stats.c[DNS_CTR_HELD_GAVE_UP], 0);
+	assert_int_equal(fake.n_setups, 1);
+}
+
+/*
+ * A sender that knows at once reports from inside the callback: the attempt is complete by
+ * then, so its hold on the address ends, and the next run moves on.
+ */
+static void
+test_unsent_reported_from_callback(void **state)
+{
+	(void)state;
+	fake.report_at_once = true;
+	fake.send_errors_left = 1;
+	start(1, 0, 0);
+	assert_int_equal(fake.n_setups, 0);
+	assert_int_equal(wp->addrs[0].hold_until, 0);
+	assert_int_equal(stats.c[DNS_CTR_SETUP_SEND_ERROR], 1);
+	assert_int_equal(dns_pending_next_event(p), 0);
+	dns_pending_run(p, wp, 0);
+	assert_int_equal(fake.n_setups, 1);
+	assert_int_equal(fake.setups[0].waypoint, W2);
+	assert_int_equal(wp->addrs[1].hold_serial, FIRST_SERIAL + 1);
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 1, W2, 0, 1 * MS));
+	assert_int_equal(reply_waypoint(0), W2);
+	/* Every attempt failing inside the callback, each reported from within a run. */
+	fake.send_errors_left = 3;
+	start(2, 1, 2 * MS);
+	dns_pending_run(p, wp, 2 * MS);
+	assert_int_equal(fake.n_failed, 0);
+	assert_int_equal(dns_pending_next_event(p), 2 * MS);
+	dns_pending_run(p, wp, 2 * MS);
+	dns_pending_run(p, wp, 2 * MS);
+	assert_int_equal(fake.n_failed, 1);
+	assert_int_equal(dns_pending_count(p), 0);
+	assert_int_equal(dns_pending_next_event(p), UINT64_MAX);
+}
+
+/* An unsent delayed-binding SETUP frees its address at once for a lookup waiting for one. */
+static void
+test_unsent_frees_address(void **state)
+{
+	(void)state;
+	wp->addrs[1].wait_until = 2000 * MS;
+	wp->addrs[2].wait_until = 2000 * MS;
+	fake.send_errors_left = 1;
+	start(1, 0, 0);              /* W1, held; its SETUP fails */
+	start(2, 1, 0);              /* nothing free: waits */
+	assert_int_equal(stats.c[DNS_CTR_HELD_WAYPOINT_BUSY], 1);
+	assert_int_equal(fake.n_setups, 0);
+	report_unsent(5 * MS);
+	/* Lookup 1 has tried W1 and waits for W2 or W3; lookup 2 takes W1. */
+	assert_int_equal(fake.n_setups, 1);
+	assert_int_equal(fake.setups[0].waypoint, W1);
+	assert_int_equal(fake.setups[0].initiator, 2);
+	assert_int_equal(wp->addrs[0].hold_serial, fake.setups[0].serial);
+	assert_int_equal(stats.c[DNS_CTR_HELD_WAYPOINT_BUSY], 2);
+	assert_int_equal(fake.n_failed, 0);
+	assert_int_equal(dns_pending_count(p), 2);
+}
+
+/*
+ * Unsent after others were sent: the next attempt starts; when none is left, a query some of
+ * whose SETUPs left is given up once none is open (as after REJECTs), with no error answer;
+ * an unsent older attempt does not disturb the latest.
+ */
+static void
+test_unsent_after_sent(void **state)
+{
+	(void)state;
+	start(1, 0, 0);                          /* W1 sent */
+	assert_true(dns_pending_reject(p, wp, FIRST_SERIAL, W1, 1 * MS));
+	fake.send_errors_left = 1;
+	dns_pending_run(p, wp, 1 * MS);           /* nothing due */
+	assert_int_equal(fake.n_setups, 2);       /* W2 sent */
+	assert_true(dns_pending_reject(p, wp, FIRST_SERIAL + 1, W2, 2 * MS)); /* W3: fails */
+	report_unsent(3 * MS);
+	assert_int_equal(fake.n_failed, 0);
+	assert_int_equal(fake.n_abandoned, 1);
+	assert_int_equal(stats.c[DNS_CTR_HELD_GAVE_UP], 1);
+	assert_int_equal(dns_pending_count(p), 0);
+
+	start(2, 1, 10 * MS);                     /* W1 */
+	fake.send_errors_left = 1;
+	dns_pending_run(p, wp, 710 * MS);         /* timed out: W2, which fails */
+	report_unsent(711 * MS);                  /* so W3 */
+	assert_int_equal(fake.n_setups, 4);
+	assert_int_equal(fake.setups[3].waypoint, W3);
+	/* The first SETUP's serial is still open: its late ACCEPT answers. */
+	assert_true(dns_pending_accept(p, wp, FIRST_SERIAL + 3, W1, 0, 720 * MS));
+	assert_int_equal(fake.n_replies, 1);
+
+	fake.send_errors_left = 1;
+	start(3, 2, 800 * MS);                    /* W1: fails, reported late */
+	dns_pending_run(p, wp, 1500 * MS);        /* its timeout: W2 sent */
+	assert_int_equal(fake.n_setups, 5);
+	assert_int_equal(fake.setups[4].waypoint, W2);
+	report_unsent(1500 * MS);                 /* the latest runs: nothing new */
+	assert_int_equal(fake.n_setups, 5);
+	assert_int_equal(fake.n_failed, 0);
+	assert_int_equal(dns_pending_count(p), 1);
+	assert_true(dns_pending_accept(p, wp, fake.setups[4].serial, W2, 0, 1600 * MS));
+	assert_int_equal(fake.n_replies, 2);
 }
 
 static void
@@ -674,6 +836,9 @@ main(void)
 		T(test_table_full),
 		T(test_no_waypoint),
 		T(test_send_error_moves_on),
+		T(test_unsent_reported_from_callback),
+		T(test_unsent_frees_address),
+		T(test_unsent_after_sent),
 		T(test_coalesce_retransmission),
 		T(test_waypoint_marked_down),
 		T(test_wait_state_skipped),

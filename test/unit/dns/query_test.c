@@ -206,6 +206,72 @@ test_held_to_servfail(void **state)
 	assert_bytes(out, r.len, want, sizeof(want));
 }
 
+/*
+ * The held-answer table keeps only a held reply's bytes: when no SETUP for it can be sent, the
+ * SERVFAIL is made from those. The description recovered from them must be the engine's own,
+ * with and without EDNS and its DO bit, and give the very SERVFAIL above.
+ */
+static void
+test_held_described_later(void **state)
+{
+	static const struct {
+		const char *name;
+		int payload;
+		uint32_t opt_ttl;
+	} cases[] = {
+		{"web.home1.avesnet.test", TEST_NO_EDNS, 0},
+		{"web.home1.avesnet.test", 1400, 0},
+		{"X.Deep.home1.avesnet.test", 4096, DNS_EDNS_DO},
+		{"x.deep.HOME1.avesnet.test", 512, 0},
+	};
+	const uint8_t want[] = {
+		0, 3, 0x81, 0x02, 0, 1, 0, 0, 0, 0, 0, 1,
+		3, 'w', 'e', 'b', 5, 'h', 'o', 'm', 'e', '1', AVESNET, 0, 1, 0, 1,
+		0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0,
+	};
+	uint8_t q[512], *held;
+	struct dns_reply r, d;
+	unsigned int i;
+	size_t n, cut;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = test_query(q, 3, DNS_FLAG_RD, cases[i].name, DNS_TYPE_A, 1, cases[i].payload,
+			       cases[i].opt_ttl);
+		answer(q, n, false, &r);
+		assert_int_equal(r.verdict, DNS_VERDICT_HOLD);
+		held = malloc(r.len); /* exact size: a read past it is seen */
+		memcpy(held, out, r.len);
+		dns_query_describe_held(held, r.len, &d);
+		assert_int_equal(d.len, r.len);
+		assert_int_equal(d.question_end, r.question_end);
+		assert_int_equal(d.edns, r.edns);
+		assert_int_equal(d.edns, cases[i].payload != TEST_NO_EDNS);
+		assert_int_equal(d.edns_do, r.edns_do);
+		assert_int_equal(d.edns_do, cases[i].opt_ttl == DNS_EDNS_DO);
+		assert_int_equal(d.edns_payload, r.edns ? r.edns_payload : 0);
+		/* Cut short anywhere (never done, but it must not read past the end). */
+		for (cut = 0; cut < r.len; cut++) {
+			struct dns_reply c;
+			uint8_t *part = malloc(cut ? cut : 1);
+
+			memcpy(part, held, cut);
+			dns_query_describe_held(part, cut, &c);
+			assert_true(c.question_end == 0 || c.question_end == r.question_end);
+			assert_true(cut >= r.question_end || c.question_end == 0);
+			free(part);
+		}
+		free(held);
+	}
+	/* The second case's SERVFAIL, made from the bytes alone. */
+	n = test_query(q, 3, DNS_FLAG_RD, "web.home1.avesnet.test", DNS_TYPE_A, 1, 1400, 0);
+	answer(q, n, false, &r);
+	dns_query_describe_held(out, r.len, &d);
+	dns_query_error(out, sizeof(out), &d, DNS_RCODE_SERVFAIL);
+	assert_int_equal(d.outcome, DNS_OUTCOME_SERVFAIL);
+	assert_bytes(out, d.len, want, sizeof(want));
+}
+
 static void
 test_refused(void **state)
 {
@@ -615,6 +681,7 @@ main(void)
 		cmocka_unit_test(test_nodata_with_do_bit),
 		cmocka_unit_test(test_held_answer),
 		cmocka_unit_test(test_held_to_servfail),
+		cmocka_unit_test(test_held_described_later),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_formerr_and_notimp),
 		cmocka_unit_test(test_badvers),
