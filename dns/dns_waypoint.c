@@ -9,12 +9,12 @@
 
 /*
  * The wait is timed by the waypoint's clock from when it took the SETUP; the ACCEPT arrives
- * later than that, but the two clocks' rates differ. aves-waypoint converts TSC ticks to
- * milliseconds by DPDK's nominal TSC rate, which on a 2.45 GHz VM was 0.19 % above the real
- * one: its clock ran slow, its 2-second wait lasted 2003.7 ms, and SETUPs sent when our copy
- * of the wait ended were ignored. 1/256 of the wait (0.4 %) plus a millisecond of timer
- * granularity covers that and NTP's 500 ppm bound, for 9 ms in 2 s; a SETUP lost to an early
- * end costs its lookup a setup-timeout (700 ms).
+ * later than that, but the two clocks' rates differ. An aves-waypoint that converted TSC ticks
+ * by DPDK's nominal rate (0.19 % off on a 2.45 GHz VM; it now measures the rate at start-up)
+ * made a 2-second wait last 2003.7 ms, and SETUPs sent when our copy of the wait ended were
+ * ignored. 1/256 of the wait (0.4 %) plus a millisecond of timer granularity covers such
+ * drift and NTP's 500 ppm bound, for 9 ms in 2 s; a SETUP lost to an early end costs its
+ * lookup a setup-timeout (700 ms).
  */
 #define WAIT_GUARD_SHIFT 8
 #define WAIT_GUARD_US 1000
