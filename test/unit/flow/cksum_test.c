@@ -23,6 +23,7 @@
 
 #include "aves_cksum.h"
 #include "aves_flow.h"
+#include "flow_ref.h"
 
 #define IP4(a, b, c, d) htonl(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 #define ROUTER IP4(192, 0, 2, 1)
@@ -31,39 +32,6 @@
 #define BUF 2048
 
 /* ---- reference ---- */
-
-static void
-put16(uint8_t *p, unsigned int v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static unsigned int
-get16(const uint8_t *p)
-{
-	return (unsigned int)p[0] << 8 | p[1];
-}
-
-static uint32_t
-ref_sum(const uint8_t *p, size_t n, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static size_t
-ihl_of(const uint8_t *ip)
-{
-	return (size_t)(ip[0] & 0xf) * 4;
-}
 
 static void
 fix_ip(uint8_t *ip)
