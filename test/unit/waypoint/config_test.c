@@ -18,24 +18,9 @@
 
 #include "aves_session.h"
 #include "wp_config.h"
+#include "conf_file.h"
 
 static char path[64];
-
-/* Write @p text to a temporary file; path[] names it. */
-static void
-write_conf(const char *text)
-{
-	int fd;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/tmp/wpcfg-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 /* Load @p text; returns the result and leaves the error output in *err (caller frees). */
 static int
@@ -45,20 +30,11 @@ load(const char *text, struct wp_config *cfg, char **err)
 	FILE *mem = open_memstream(err, &size);
 	int ret;
 
-	write_conf(text);
+	conf_file_write(path, sizeof(path), "/tmp/wpcfg-XXXXXX", text);
 	ret = wp_config_load(cfg, path, mem);
 	fclose(mem);
 	unlink(path);
 	return ret;
-}
-
-static void
-assert_has(const char *haystack, const char *needle)
-{
-	if (strstr(haystack, needle) == NULL) {
-		print_error("missing \"%s\" in:\n%s", needle, haystack);
-		fail();
-	}
 }
 
 static const char minimal[] =
