@@ -35,6 +35,7 @@
 
 #include "aves_appconf.h"
 #include "aves_auth.h"
+#include "aves_flow.h"
 #include "aves_neigh.h"
 #include "aves_probe.h"
 #include "aves_punt.h"
@@ -194,6 +195,39 @@ aves_lcore_drop(struct aves_lcore *lc, unsigned int c, struct rte_mbuf *m)
 {
 	lc->ctr[c]++;
 	rte_pktmbuf_free(m);
+}
+
+/*
+ * L4 checksums. The appliances forward packets like routers: a forwarded packet's TCP/UDP/ICMP
+ * checksum is updated incrementally (RFC 1624), so it stays right or stays wrong, and is left
+ * to the end hosts rather than verified with a second pass over the payload. Packets for the
+ * appliance itself are verified, as any host does.
+ */
+
+/**
+ * aves_parse_ipv4() flags for a packet received to be forwarded: no L4 checksum verification,
+ * except when the NIC already found it bad (the software check then names the reason).
+ */
+static inline unsigned int
+aves_fwd_parse_flags(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ?
+		       AVES_PARSE_F_VERIFY_L4_CKSUM : 0;
+}
+
+/**
+ * Verify the L4 checksum of a packet for the appliance itself, parsed before with
+ * aves_fwd_parse_flags(): @p pkt is parsed again with verification unless the NIC verified it.
+ * @param l3_off  offset of the IPv4 header in the mbuf's data
+ * @return AVES_PARSE_OK, or the parse reason to count before dropping the packet.
+ */
+static inline int
+aves_local_l4_verify(const struct rte_mbuf *m, uint16_t l3_off, struct aves_pkt *pkt)
+{
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return AVES_PARSE_OK;
+	return aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+			       l3_off, AVES_PARSE_F_VERIFY_L4_CKSUM, pkt);
 }
 
 /** Start a burst: forget the cached next hop. Owner lcore. */

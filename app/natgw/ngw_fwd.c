@@ -103,10 +103,8 @@ ngw_local_input(struct ngw_lcore *lc, struct rte_mbuf *m, struct aves_pkt *pkt, 
 {
 	int r;
 
-	/* The worker's parse left the L4 checksum alone; a host checks what it receives. */
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-	    (r = aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), 0,
-				 AVES_PARSE_F_VERIFY_L4_CKSUM, pkt)) != AVES_PARSE_OK) {
+	r = aves_local_l4_verify(m, 0, pkt);
+	if (r != AVES_PARSE_OK) {
 		lc->st->parse[r]++;
 		ngw_drop(lc, NGW_CTR_RX_IP_INVALID, m);
 		return;

@@ -225,19 +225,13 @@ parse_whole(struct ngw_worker *w, struct rte_mbuf *m, struct aves_pkt *pkt, bool
 	    bool trusted, uint64_t now)
 {
 	struct ngw_lcore *lc = &w->lc;
-	unsigned int flags = 0;
 	uint64_t *reasons = inner ? lc->st->inner_parse : lc->st->parse;
 	enum ngw_ctr bad = inner ? NGW_CTR_INNER_INVALID : NGW_CTR_RX_IP_INVALID;
+	/* Inner packets carry no NIC flags of their own (aves_fwd_parse_flags() for the rest;
+	 * packets for the gateway itself are verified in ngw_local_input()). */
+	unsigned int flags = inner ? 0 : aves_fwd_parse_flags(m);
 	int r;
 
-	/* A translated packet's L4 checksum is the end hosts' business, as at any NAT: the
-	 * rewrites update it incrementally (RFC 1624), so it stays right or stays wrong, and
-	 * verifying it would be a second pass over every payload (a tunnel packet's outer UDP
-	 * checksum is redundant with its tag). What the NIC already found bad is refused and
-	 * counted by reason for free; packets for the gateway itself are verified in
-	 * ngw_local_input(). */
-	if (!inner && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		flags = AVES_PARSE_F_VERIFY_L4_CKSUM;
 	r = aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), 0,
 			    flags, pkt);
 	if (r != AVES_PARSE_OK) {

@@ -237,11 +237,8 @@ local_input(struct wp_worker *w, uint16_t port, struct rte_mbuf *m, struct aves_
 	uint16_t data_len;
 	int r;
 
-	/* The classification parse left the L4 checksum alone; a host checks what it receives. */
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-	    (r = aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				 RTE_ETHER_HDR_LEN, AVES_PARSE_F_VERIFY_L4_CKSUM, pkt)) !=
-		    AVES_PARSE_OK) {
+	r = aves_local_l4_verify(m, RTE_ETHER_HDR_LEN, pkt);
+	if (r != AVES_PARSE_OK) {
 		lc->st->parse[r]++;
 		wp_drop(lc, WP_CTR_RX_IP_INVALID, m);
 		return;
@@ -408,7 +405,6 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		uint16_t len = rte_pktmbuf_data_len(m);
-		unsigned int flags = 0;
 		struct aves_pkt *pkt = &b.pkt[b.n];
 		uint32_t value;
 		int r;
@@ -433,15 +429,9 @@ wp_worker_process(struct wp_worker *w, uint16_t port, struct rte_mbuf **pkts, ui
 			wp_drop(lc, WP_CTR_RX_NOT_OURS, m);
 			continue;
 		}
-		/* A relayed packet's L4 checksum is the end hosts' business, as at any router:
-		 * the rewrite updates it incrementally (RFC 1624), so it stays right or stays
-		 * wrong, and verifying it would be a second pass over every payload. What the NIC
-		 * already found bad is refused (and counted by its reason) for free. Packets for
-		 * us are verified in local_input(). */
-		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-			flags = AVES_PARSE_F_VERIFY_L4_CKSUM;
+		/* Verified in local_input() if it turns out to be for us (aves_appliance.h). */
 		r = aves_parse_ipv4(rte_pktmbuf_mtod(m, const uint8_t *), len, RTE_ETHER_HDR_LEN,
-				    flags, pkt);
+				    aves_fwd_parse_flags(m), pkt);
 		if (r != AVES_PARSE_OK) {
 			lc->st->parse[r]++;
 			wp_drop(lc, WP_CTR_RX_IP_INVALID, m);
