@@ -289,8 +289,12 @@ reply(struct wp_control *c, uint8_t type, uint64_t setup_serial, uint32_t waypoi
 	struct wp_lcore *lc = &c->lc;
 	struct aves_ctrl_msg *msg;
 
-	/* A take holds at most WP_BURST_MAX messages, each answered at most once. */
-	RTE_ASSERT(c->n_replies < RTE_DIM(c->replies));
+	/* A take holds at most WP_BURST_MAX messages, each answered at most once: the queue
+	 * cannot fill, but an index is checked rather than assumed. */
+	if (c->n_replies == RTE_DIM(c->replies)) {
+		lc->st->ctr[WP_CTR_REPLY_FAILED]++;
+		return;
+	}
 	msg = &c->reply_msg[c->n_replies];
 	memset(msg, 0, sizeof(*msg));
 	if (aves_ctrl_serial_next(&c->serial, &msg->serial) != 0) {
